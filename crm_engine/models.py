@@ -176,6 +176,8 @@ class OrderItem(Base):
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
     quantity: Mapped[int] = mapped_column(Integer)
     unit_price: Mapped[Decimal] = mapped_column(Money)
+    color: Mapped[str | None] = mapped_column(String(20))  # a colour code from the catalogue
+    size: Mapped[str | None] = mapped_column(String(20))  # a size code from the catalogue
 
     order: Mapped[Order] = relationship(back_populates="items")
     product: Mapped[Product] = relationship()
