@@ -1,0 +1,120 @@
+"""BoundedSQLTrackerStore: long conversations roll over into new sessions without losing state or history."""
+
+from __future__ import annotations
+
+import asyncio
+
+from rasa.core.brokers.broker import EventBroker
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.tracker_store import BoundedSQLTrackerStore
+
+DOMAIN = Domain.from_yaml(
+    """
+version: "3.1"
+intents: [greet]
+slots:
+  customer_id: {type: text, mappings: [{type: custom}]}
+  language: {type: categorical, values: [zh, en], mappings: [{type: custom}]}
+"""
+)
+
+
+class RecordingBroker(EventBroker):
+    def __init__(self) -> None:
+        self.published: list[dict] = []
+
+    def publish(self, event: dict) -> None:
+        self.published.append(event)
+
+
+def _turn(i: int) -> list:
+    return [
+        UserUttered(f"hello {i}", {"name": "greet", "confidence": 1.0}),
+        ActionExecuted("utter_greet"),
+        ActionExecuted("action_listen"),
+    ]
+
+
+def _converse(store: BoundedSQLTrackerStore, sender: str, turns: int) -> DialogueStateTracker:
+    async def run() -> DialogueStateTracker:
+        tracker = DialogueStateTracker(sender, DOMAIN.slots)
+        tracker.update(ActionExecuted("action_listen"))
+        tracker.update(SlotSet("customer_id", "C900001"))
+        tracker.update(SlotSet("language", "en"))
+        tracker.update(SlotSet("language", "zh"))
+        await store.save(tracker)
+        for i in range(turns):
+            tracker = await store.retrieve(sender)
+            for event in _turn(i):
+                tracker.update(event)
+            await store.save(tracker)
+        return await store.retrieve(sender)
+
+    return asyncio.run(run())
+
+
+def test_long_conversation_keeps_a_small_live_tracker_and_its_slots(tmp_path):
+    store = BoundedSQLTrackerStore(
+        domain=DOMAIN, host=f"sqlite:///{tmp_path / 't.db'}", max_session_events=30
+    )
+    live = _converse(store, "long", turns=100)
+
+    assert len(live.events) < 30 + 6, "the live tracker must stay bounded"
+    assert live.get_slot("customer_id") == "C900001"
+    assert live.get_slot("language") == "zh"  # the latest value, not the first
+    assert any(isinstance(e, SessionStarted) for e in live.events)
+
+    full = asyncio.run(store.retrieve_full_tracker("long"))
+    user_texts = [e.text for e in full.events if isinstance(e, UserUttered)]
+    assert user_texts == [f"hello {i}" for i in range(100)], "no message may be lost or repeated"
+
+
+def test_short_conversation_is_left_alone(tmp_path):
+    store = BoundedSQLTrackerStore(
+        domain=DOMAIN, host=f"sqlite:///{tmp_path / 't.db'}", max_session_events=60
+    )
+    live = _converse(store, "short", turns=5)
+    assert not any(isinstance(e, SessionStarted) for e in live.events)
+    assert len([e for e in live.events if isinstance(e, UserUttered)]) == 5
+
+
+def test_no_roll_over_while_a_form_is_active(tmp_path):
+    from rasa.shared.core.events import ActiveLoop
+
+    store = BoundedSQLTrackerStore(
+        domain=DOMAIN, host=f"sqlite:///{tmp_path / 't.db'}", max_session_events=10
+    )
+
+    async def run() -> DialogueStateTracker:
+        tracker = DialogueStateTracker("form", DOMAIN.slots)
+        tracker.update(ActiveLoop("order_form"))
+        for i in range(10):
+            for event in _turn(i):
+                tracker.update(event)
+        await store.save(tracker)
+        return await store.retrieve("form")
+
+    live = asyncio.run(run())
+    assert live.active_loop_name == "order_form"
+    assert not any(isinstance(e, SessionStarted) for e in live.events)
+
+
+def test_each_event_reaches_the_event_broker_exactly_once(tmp_path):
+    broker = RecordingBroker()
+    store = BoundedSQLTrackerStore(
+        domain=DOMAIN, host=f"sqlite:///{tmp_path / 't.db'}", event_broker=broker, max_session_events=20
+    )
+    _converse(store, "broker", turns=30)
+    user_events = [e["text"] for e in broker.published if e["event"] == "user"]
+    assert user_events == [f"hello {i}" for i in range(30)]
+    assert all(e["sender_id"] == "broker" for e in broker.published)
+
+
+def test_rejects_a_limit_too_small_to_hold_one_turn(tmp_path):
+    import pytest
+
+    with pytest.raises(ValueError, match="max_session_events must be at least 10, got 3"):
+        BoundedSQLTrackerStore(domain=DOMAIN, host=f"sqlite:///{tmp_path / 't.db'}", max_session_events=3)
