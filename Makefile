@@ -65,7 +65,7 @@ format: $(VENV)/.installed ## apply ruff formatting and safe fixes
 	$(VENV)/bin/ruff format .
 
 bench: setup $(MODEL) ## run the benchmarks; figures go to results/bench.jsonl
-	$(WITH_ENV) scripts/bench.sh
+	$(WITH_ENV) ONLY="$(ONLY)" scripts/bench.sh
 
 lock: ## re-resolve requirements/*.in into the lock files (needs the package registry)
 	scripts/lock.sh

@@ -13,16 +13,23 @@ import uuid
 
 import requests
 
+from scripts.stack import Conversation
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--url", default=os.environ.get("RASA_URL", "http://127.0.0.1:5005"))
     parser.add_argument("--sender", default=f"terminal-{uuid.uuid4().hex[:8]}")
-    parser.add_argument("--token", default=None, help="signed web-customer token (auth_token metadata)")
+    parser.add_argument(
+        "--token", default=None, help="signed web-customer token (auth_token metadata)"
+    )
     args = parser.parse_args()
-    endpoint = f"{args.url}/webhooks/rest/webhook"
-    metadata = {"auth_token": args.token} if args.token else {}
-    print(f"Conversation {args.sender} at {endpoint}. 中文或English都可以。Empty line to quit.")
+    conversation = Conversation(
+        args.url, sender=args.sender, metadata={"auth_token": args.token} if args.token else None
+    )
+    print(
+        f"Conversation {args.sender} at {conversation.url}. 中文或English都可以。Empty line to quit."
+    )
     while True:
         try:
             text = input("you> ").strip()
@@ -31,16 +38,11 @@ def main() -> int:
         if not text:
             break
         try:
-            resp = requests.post(
-                endpoint,
-                json={"sender": args.sender, "message": text, "metadata": metadata},
-                timeout=30,
-            )
-            resp.raise_for_status()
+            replies = conversation.reply(text)
         except requests.RequestException as exc:
             print(f"error: cannot reach the bot ({exc}); is `make run` running?", file=sys.stderr)
             return 1
-        for reply in resp.json():
+        for reply in replies:
             if "text" in reply:
                 print(f"bot> {reply['text']}")
             for button in reply.get("buttons", []):

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,7 +49,15 @@ class Stack:
         env = {**self.env, "PYTHONUNBUFFERED": "1"}
         self._spawn(
             "actions",
-            [str(VENV_PY), "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.action_port)],
+            [
+                str(VENV_PY),
+                "-m",
+                "rasa_sdk",
+                "--actions",
+                "actions",
+                "--port",
+                str(self.action_port),
+            ],
             env,
         )
         self._spawn(
@@ -117,6 +127,86 @@ class Stack:
         raise TimeoutError(f"{name} server did not come up at {url}:\n{self.log(name)[-4000:]}")
 
 
+class Conversation:
+    """One customer talking to the bot through the REST channel."""
+
+    def __init__(
+        self, rasa_url: str, sender: str | None = None, metadata: dict | None = None
+    ) -> None:
+        import requests  # only in .venv; the launcher itself needs nothing beyond the stdlib
+
+        self._http = requests.Session()
+        self.url = f"{rasa_url}/webhooks/rest/webhook"
+        self.sender = sender or f"conv-{uuid.uuid4().hex[:10]}"
+        self.metadata = metadata or {}
+
+    def reply(self, message: str, timeout: float = 60) -> list[dict]:
+        """The bot's messages (dicts with text, buttons, custom...) for one customer message."""
+        resp = self._http.post(
+            self.url,
+            json={"sender": self.sender, "message": message, "metadata": self.metadata},
+            timeout=timeout,
+        )
+        resp.raise_for_status()
+        return resp.json()
+
+    def say(self, message: str) -> list[str]:
+        """The texts of the bot's replies."""
+        return [m["text"] for m in self.reply(message) if "text" in m]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def isolated_env(work: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Settings for a throw-away stack in `work`: SQLite CRM and tracker, free ports, fresh secrets.
+
+    Used by the end-to-end tests and the benchmarks; callers may override any value.
+    """
+    env = {
+        k: v
+        for k, v in (os.environ if base is None else base).items()
+        if not k.startswith(("CRM_", "RASA_", "REDIS_"))
+    }
+    rasa_port, action_port = free_port(), free_port()
+    env.update(
+        CRM_DATABASE_URL=f"sqlite:///{work / 'crm.db'}",
+        RASA_TRACKER_URL=f"sqlite:///{work / 'tracker.db'}",
+        RASA_LOCK_STORE="in_memory",
+        REDIS_HOST="127.0.0.1",
+        REDIS_PORT="6379",
+        REDIS_DB="1",
+        RASA_AUTH_TOKEN=uuid.uuid4().hex,
+        CRM_AUTH_SECRET=uuid.uuid4().hex,
+        RASA_PORT=str(rasa_port),
+        ACTION_PORT=str(action_port),
+        RASA_URL=f"http://127.0.0.1:{rasa_port}",
+        ACTION_SERVER_URL=f"http://127.0.0.1:{action_port}/webhook",
+        INTERACTIONS_URL=f"http://127.0.0.1:{action_port}/interactions",
+        RASA_TELEMETRY_ENABLED="false",
+        TF_CPP_MIN_LOG_LEVEL="2",
+        SQLALCHEMY_SILENCE_UBER_WARNING="1",
+    )
+    return env
+
+
+def load_demo_shop(env: Mapping[str, str], customers: int, orders: int, seed: int = 7) -> None:
+    """Create the CRM schema and a small demo shop in the database `env` points at."""
+    crm = str(ROOT / ".venv" / "bin" / "crm")
+    for args in (
+        ["init"],
+        ["demo", "--customers", str(customers), "--orders", str(orders), "--seed", str(seed)],
+    ):
+        result = subprocess.run(
+            [crm, *args], env=dict(env), cwd=ROOT, capture_output=True, text=True
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"crm {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+
+
 def stack_from_env(env: Mapping[str, str] | None = None, log_dir: Path | None = None) -> Stack:
     env = dict(os.environ if env is None else env)
     return Stack(
@@ -163,7 +253,10 @@ Press Ctrl-C to stop.""",
     while not stopping:
         for name, proc in stack.processes.items():
             if proc.poll() is not None:
-                print(f"error: the {name} server stopped (code {proc.returncode}); see {stack.log_dir}/{name}.log", file=sys.stderr)
+                print(
+                    f"error: the {name} server stopped (code {proc.returncode}); see {stack.log_dir}/{name}.log",
+                    file=sys.stderr,
+                )
                 stopping = True
         time.sleep(0.5)
     print("Stopping...", flush=True)
