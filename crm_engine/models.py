@@ -26,6 +26,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -51,8 +52,10 @@ ORDER_STATUSES = (
 )
 PAYMENT_STATUSES = ("pending", "paid", "failed", "refunded")
 REFUND_STATUSES = ("requested", "approved", "rejected", "completed")
+OPEN_REFUND_STATUSES = ("requested", "approved")
 RETURN_KINDS = ("return", "exchange")
 RETURN_STATUSES = ("requested", "approved", "rejected", "received", "completed")
+OPEN_RETURN_STATUSES = ("requested", "approved", "received")
 TICKET_KINDS = ("handoff", "payment", "complaint", "refund_review")
 TICKET_STATUSES = ("open", "closed")
 PRIORITIES = ("low", "normal", "high", "urgent")
@@ -108,6 +111,7 @@ class Customer(Base):
     email: Mapped[str | None] = mapped_column(String(200))
     language: Mapped[str] = mapped_column(String(5), default="zh")
     city: Mapped[str | None] = mapped_column(String(100))
+    region: Mapped[str | None] = mapped_column(String(40))  # usual delivery region code
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     orders: Mapped[list[Order]] = relationship(back_populates="customer")
@@ -208,7 +212,9 @@ class TrackingEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id"), index=True)
     occurred_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    code: Mapped[str] = mapped_column(String(30))  # picked_up, in_transit, out_for_delivery, delivered
+    code: Mapped[str] = mapped_column(
+        String(30)
+    )  # picked_up, in_transit, out_for_delivery, delivered
     location_zh: Mapped[str] = mapped_column(String(100))
     location_en: Mapped[str] = mapped_column(String(100))
 
@@ -250,6 +256,15 @@ class Refund(Base):
     __table_args__ = (
         CheckConstraint(_in("status", REFUND_STATUSES), name="status"),
         CheckConstraint("amount >= 0", name="amount_non_negative"),
+        # At most one open refund per order, so a repeated or concurrent request
+        # can never pay twice (crm_engine.refunds relies on it).
+        Index(
+            "uq_refunds_open_per_order",
+            "order_id",
+            unique=True,
+            sqlite_where=text(_in("status", OPEN_REFUND_STATUSES)),
+            postgresql_where=text(_in("status", OPEN_REFUND_STATUSES)),
+        ),
     )
 
 
@@ -276,6 +291,15 @@ class ReturnRequest(Base):
     __table_args__ = (
         CheckConstraint(_in("kind", RETURN_KINDS), name="kind"),
         CheckConstraint(_in("status", RETURN_STATUSES), name="status"),
+        # One open return or exchange per order line (crm_engine.returns relies on it).
+        Index(
+            "uq_return_requests_open_per_item",
+            "order_id",
+            "product_id",
+            unique=True,
+            sqlite_where=text(_in("status", OPEN_RETURN_STATUSES)),
+            postgresql_where=text(_in("status", OPEN_RETURN_STATUSES)),
+        ),
     )
 
 
@@ -350,9 +374,7 @@ class Interaction(Base):
 
     __table_args__ = (
         CheckConstraint("direction IN ('user', 'bot')", name="direction"),
-        UniqueConstraint(
-            "conversation_id", "direction", "event_time", name="uq_interaction_event"
-        ),
+        UniqueConstraint("conversation_id", "direction", "event_time", name="uq_interaction_event"),
         Index("ix_interactions_conversation", "conversation_id", "created_at"),
     )
 
