@@ -14,6 +14,7 @@ from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.orm import Session
@@ -80,4 +81,5 @@ class CRMAction(Action, ABC):
                 "action %s failed for conversation %s", self.name(), tracker.sender_id
             )
             dispatcher.utter_message(response=ERROR_RESPONSE)
-            return []
+            # The apology offers a colleague; this lets a "yes" reach the handoff rule.
+            return [SlotSet("handoff_offered", True)]

@@ -1,0 +1,45 @@
+"""Complaints: apologise, record a complaint ticket, then offer a person (see the rules)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.orm import Session
+
+from actions.common import CRMAction
+from actions.handoff import customer_of, describe_turns, priority_signals
+from crm_engine.tickets import PrioritySignals, open_complaint_ticket, ticket_priority
+
+
+class ActionLogComplaint(CRMAction):
+    def name(self) -> str:
+        return "action_log_complaint"
+
+    def act(
+        self,
+        session: Session,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[dict[str, Any]]:
+        quoted = describe_turns(tracker) or (tracker.latest_message.get("text") or "(no text)")
+        reason = f"Customer complained. Latest messages:\n{quoted}"
+        # Complaining is the reason for this ticket, not extra urgency; sentiment is.
+        signals = PrioritySignals(negative_sentiment=priority_signals(tracker).negative_sentiment)
+        order_number = next(tracker.get_latest_entity_values("order_id"), None) or tracker.get_slot(
+            "order_id"
+        )
+        ticket = open_complaint_ticket(
+            session,
+            conversation_id=tracker.sender_id,
+            reason=reason,
+            priority=ticket_priority(signals),
+            customer_id=customer_of(session, tracker),
+            order_number=order_number,
+        )
+        dispatcher.utter_message(response="utter_complaint_received", ticket_id=ticket.id)
+        return [SlotSet("handoff_offered", True)]
