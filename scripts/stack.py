@@ -42,7 +42,7 @@ class Stack:
     def action_url(self) -> str:
         return f"http://127.0.0.1:{self.action_port}"
 
-    def start(self, timeout: float = 180.0) -> Stack:
+    def start(self, timeout: float = 420.0) -> Stack:
         if not self.model.exists():
             raise FileNotFoundError(f"no trained model at {self.model}: run `make train`")
         self.log_dir.mkdir(parents=True, exist_ok=True)
