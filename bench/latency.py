@@ -55,7 +55,9 @@ def timed_turns(conv: Conversation, turns: int) -> list[float]:
 
 
 def concurrent(stack: Stack, conversations: int, turns: int) -> tuple[list[float], float]:
-    convs = [verified_conversation(stack, f"bench-c{conversations}-{i}") for i in range(conversations)]
+    convs = [
+        verified_conversation(stack, f"bench-c{conversations}-{i}") for i in range(conversations)
+    ]
     results: list[list[float]] = [[] for _ in convs]
 
     def run(i: int) -> None:

@@ -31,7 +31,9 @@ DEFAULT_MAX_SESSION_EVENTS = 60
 
 
 class BoundedSQLTrackerStore(SQLTrackerStore):
-    def __init__(self, *args: Any, max_session_events: int | str = DEFAULT_MAX_SESSION_EVENTS, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, max_session_events: int | str = DEFAULT_MAX_SESSION_EVENTS, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         limit = int(max_session_events)
         if limit < 10:
@@ -47,7 +49,9 @@ class BoundedSQLTrackerStore(SQLTrackerStore):
                 for event in rollover:
                     tracker.update(event)
                 new_events.extend(rollover)
-                logger.debug("conversation %s: new session after %d events", tracker.sender_id, stored)
+                logger.debug(
+                    "conversation %s: new session after %d events", tracker.sender_id, stored
+                )
 
             for event in new_events:
                 data = event.as_dict()
@@ -56,7 +60,9 @@ class BoundedSQLTrackerStore(SQLTrackerStore):
                         sender_id=tracker.sender_id,
                         type_name=event.type_name,
                         timestamp=data.get("timestamp"),
-                        intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                        intent_name=data.get("parse_data", {})
+                        .get("intent", {})
+                        .get(INTENT_NAME_KEY),
                         action_name=data.get("name"),
                         data=json.dumps(data),
                     )
@@ -85,7 +91,8 @@ def _session_rollover_events(tracker: DialogueStateTracker) -> list[Event]:
         if isinstance(event, SlotSet):
             latest[event.key] = event  # the last value of each slot is its current one
     slots = [
-        SlotSet(key=e.key, value=e.value, metadata=e.metadata, timestamp=now) for e in latest.values()
+        SlotSet(key=e.key, value=e.value, metadata=e.metadata, timestamp=now)
+        for e in latest.values()
     ]
     return [
         ActionExecuted(ACTION_SESSION_START_NAME, timestamp=now),

@@ -105,7 +105,10 @@ def test_no_roll_over_while_a_form_is_active(tmp_path):
 def test_each_event_reaches_the_event_broker_exactly_once(tmp_path):
     broker = RecordingBroker()
     store = BoundedSQLTrackerStore(
-        domain=DOMAIN, host=f"sqlite:///{tmp_path / 't.db'}", event_broker=broker, max_session_events=20
+        domain=DOMAIN,
+        host=f"sqlite:///{tmp_path / 't.db'}",
+        event_broker=broker,
+        max_session_events=20,
     )
     _converse(store, "broker", turns=30)
     user_events = [e["text"] for e in broker.published if e["event"] == "user"]
@@ -117,4 +120,6 @@ def test_rejects_a_limit_too_small_to_hold_one_turn(tmp_path):
     import pytest
 
     with pytest.raises(ValueError, match="max_session_events must be at least 10, got 3"):
-        BoundedSQLTrackerStore(domain=DOMAIN, host=f"sqlite:///{tmp_path / 't.db'}", max_session_events=3)
+        BoundedSQLTrackerStore(
+            domain=DOMAIN, host=f"sqlite:///{tmp_path / 't.db'}", max_session_events=3
+        )
