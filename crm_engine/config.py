@@ -22,6 +22,22 @@ class Settings:
     policy_path: Path
     catalogue_path: Path
     auth_secret: str | None
+    analytics_engine: str = "pandas"  # CRM_ANALYTICS_ENGINE: pandas | spark
+    spark_master: str = "local[2]"  # CRM_SPARK_MASTER, e.g. spark://host:7077
+    spark_driver_memory: str = "2g"  # CRM_SPARK_DRIVER_MEMORY (JVM size syntax: 512m, 4g)
+
+
+ANALYTICS_ENGINES = ("pandas", "spark")
+
+
+def analytics_engine() -> str:
+    """`CRM_ANALYTICS_ENGINE`: which engine `crm analyze` uses (pandas by default)."""
+    engine = os.environ.get("CRM_ANALYTICS_ENGINE", "pandas").strip().lower() or "pandas"
+    if engine not in ANALYTICS_ENGINES:
+        raise ValueError(
+            f"CRM_ANALYTICS_ENGINE must be one of {', '.join(ANALYTICS_ENGINES)}, got {engine!r}"
+        )
+    return engine
 
 
 def database_url() -> str:
@@ -44,4 +60,7 @@ def settings() -> Settings:
         policy_path=Path(os.environ.get("CRM_POLICY_FILE", DEFAULT_POLICY_PATH)),
         catalogue_path=Path(os.environ.get("CRM_CATALOGUE_FILE", DEFAULT_CATALOGUE_PATH)),
         auth_secret=os.environ.get("CRM_AUTH_SECRET") or None,
+        analytics_engine=analytics_engine(),
+        spark_master=os.environ.get("CRM_SPARK_MASTER", "").strip() or "local[2]",
+        spark_driver_memory=os.environ.get("CRM_SPARK_DRIVER_MEMORY", "").strip() or "2g",
     )

@@ -136,7 +136,10 @@ def test_when_the_crm_is_down_the_customer_hears_so_and_the_bot_does_not_pause(
     monkeypatch.setenv("CRM_DATABASE_URL", f"sqlite:///{tmp_path}/missing/dir/crm.db")
     events = run(make_tracker(text="人工客服", intent="human_handoff"), dispatcher, domain)
     assert responses_of(dispatcher) == ["utter_action_failed"]
-    assert events == []
+    # The apology offers a colleague, so a "yes" must reach the handoff rule; no pause.
+    assert [(e["event"], e["name"], e["value"]) for e in events] == [
+        ("slot", "handoff_offered", True)
+    ]
 
 
 def test_reason_quotes_the_latest_messages_oldest_first():
