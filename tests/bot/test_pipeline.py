@@ -66,7 +66,12 @@ def test_chinese_message_gets_language_and_catalogue_entities(agent: Agent) -> N
         ("product", "DR-001", "CatalogueEntityMatcher"),
         ("size", "M", "CatalogueEntityMatcher"),
     } <= entities(result)
-    assert result["intent"]["name"] in {"order_status", "recommend_product", "greet", "nlu_fallback"}
+    assert result["intent"]["name"] in {
+        "order_status",
+        "recommend_product",
+        "greet",
+        "nlu_fallback",
+    }
 
 
 def test_english_message_with_order_id(agent: Agent) -> None:
