@@ -1,9 +1,9 @@
 """Append a benchmark's figures to results/bench.jsonl and print them.
 
-One JSON object per line: {name, date, machine: {platform, python, cpu_count},
-figures}. Every benchmark writes through `record`, so runs from different
-machines and days stay comparable. Standard library only: benchmarks run in
-both .venv and .venv-rasa.
+One JSON object per line: {name, date, machine: {platform, python, cpu_count,
+load_average_1m}, figures}. Every benchmark writes through `record`, so runs
+from different machines and days stay comparable. Standard library only:
+benchmarks run in both .venv and .venv-rasa.
 """
 
 from __future__ import annotations
@@ -20,11 +20,12 @@ RESULTS = Path(__file__).resolve().parents[1] / "results" / "bench.jsonl"
 
 
 def machine() -> dict[str, Any]:
-    """Where the figures were measured."""
+    """Where the figures were measured, and how busy the machine was (timings depend on it)."""
     return {
         "platform": platform.platform(),
         "python": platform.python_version(),
         "cpu_count": os.cpu_count(),
+        "load_average_1m": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
     }
 
 
