@@ -10,6 +10,7 @@ chat id is the conversation id), else from earlier rows of the same conversation
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import math
 from collections.abc import Iterable, Sequence
@@ -20,6 +21,7 @@ from sqlalchemy import null, select
 from sqlalchemy.orm import Session
 
 from crm_engine.models import ChannelIdentity, Customer, Interaction
+from crm_engine.sentiment import update_conversation_sentiment
 
 logger = logging.getLogger(__name__)
 
@@ -187,11 +189,28 @@ def record_events(session: Session, events: Iterable[InteractionEvent]) -> int:
         _insert_ignoring_duplicates(session)
         .values(rows)
         .on_conflict_do_nothing(index_elements=["conversation_id", "direction", "event_time"])
-        .returning(Interaction.id)
+        .returning(
+            Interaction.conversation_id,
+            Interaction.direction,
+            Interaction.event_time,
+            Interaction.sentiment_label,
+            Interaction.sentiment_score,
+        )
     )
-    added = len(session.execute(statement).all())
-    logger.debug("stored %d of %d interaction events", added, len(rows))
-    return added
+    inserted = session.execute(statement).all()
+    # Only newly stored customer messages feed the sentiment summary: a retried
+    # batch must not count its messages twice.
+    for row in sorted(inserted, key=lambda r: r.event_time):
+        if row.direction == "user" and row.sentiment_label and row.sentiment_score is not None:
+            update_conversation_sentiment(
+                session,
+                row.conversation_id,
+                row.sentiment_label,
+                row.sentiment_score,
+                dt.datetime.fromtimestamp(row.event_time, dt.UTC).replace(tzinfo=None),
+            )
+    logger.debug("stored %d of %d interaction events", len(inserted), len(rows))
+    return len(inserted)
 
 
 def conversation_transcript(

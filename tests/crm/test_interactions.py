@@ -130,3 +130,21 @@ def test_conversation_customer_id_resolves_one_conversation(session):
     assert conversation_customer_id(session, conversation_id="tg-7", channel="telegram") == c.id
     assert conversation_customer_id(session, conversation_id="web", customer_code="UNKNOWN") is None
     assert conversation_customer_id(session, conversation_id="web") is None
+
+
+def test_customer_messages_feed_the_conversation_sentiment_summary_once(session):
+    from crm_engine.interactions import InteractionEvent, record_events
+    from crm_engine.sentiment import conversation_summary
+
+    def event(t: float, label: str, score: float) -> InteractionEvent:
+        return InteractionEvent(
+            conversation_id="senti-1", direction="user", event_time=t, text=f"m{t}",
+            sentiment_label=label, sentiment_score=score,
+        )  # fmt: skip
+
+    batch = [event(1_700_000_000.0, "neutral", 0.9), event(1_700_000_060.0, "negative", 0.95)]
+    record_events(session, batch)
+    record_events(session, batch)  # a retried batch
+    summary = conversation_summary(session, "senti-1")
+    assert summary.worst.label == "negative"
+    assert (summary.messages, summary.negative_messages) == (2, 1)
