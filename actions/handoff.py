@@ -27,6 +27,8 @@ from crm_engine.tickets import (
 
 # How many of the customer's latest messages a ticket quotes for staff.
 QUOTED_TURNS = 3
+# How many of the latest messages a run of negative ones is looked for in.
+RECENT_MOOD_TURNS = 5
 
 
 def user_turns(tracker: Tracker) -> Iterator[dict[str, Any]]:
@@ -52,17 +54,27 @@ def describe_turns(tracker: Tracker, limit: int = QUOTED_TURNS) -> str:
     return "\n".join(reversed(lines))
 
 
+def sentiment_label(user_event: dict[str, Any]) -> str:
+    """The message's sentiment label; one without (a button payload) is neutral."""
+    sentiment = (user_event.get("parse_data") or {}).get("sentiment") or {}
+    return sentiment.get("label") or "neutral"
+
+
 def priority_signals(tracker: Tracker) -> PrioritySignals:
     """Urgency read from the session: a complaint, or a recent message tagged negative."""
     turns = list(user_turns(tracker))
     intents = [((t.get("parse_data") or {}).get("intent") or {}).get("name") for t in turns]
-    sentiments = [
-        ((t.get("parse_data") or {}).get("sentiment") or {}).get("label")
-        for t in turns[:QUOTED_TURNS]
-    ]
+    sentiments = [sentiment_label(t) for t in turns[:QUOTED_TURNS]]
+    # The request for a person ("yes", "human") is usually calm itself, so the
+    # streak is the longest run of negatives among the latest messages.
+    streak = longest = 0
+    for turn in turns[:RECENT_MOOD_TURNS]:
+        streak = streak + 1 if sentiment_label(turn) == "negative" else 0
+        longest = max(longest, streak)
     return PrioritySignals(
         complained="complaint" in intents,
         negative_sentiment="negative" in sentiments,
+        negative_streak=longest,
     )
 
 

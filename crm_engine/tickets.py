@@ -40,10 +40,18 @@ class PrioritySignals:
 
     complained: bool = False
     negative_sentiment: bool = False
+    # Negative messages in a row at the end of the conversation; at
+    # UPSET_STREAK the bot has offered a person and promised priority.
+    negative_streak: int = 0
+
+
+UPSET_STREAK = 2
 
 
 def ticket_priority(signals: PrioritySignals) -> str:
-    """'high' for an angry or complaining customer, else 'normal'."""
+    """'urgent' after repeated anger, 'high' for an angry or complaining customer, else 'normal'."""
+    if signals.negative_streak >= UPSET_STREAK:
+        return "urgent"
     if signals.complained or signals.negative_sentiment:
         return "high"
     return "normal"

@@ -101,6 +101,26 @@ def test_asking_again_returns_the_existing_ticket(db_url, dispatcher, domain):
             "high",
         ),
         ([user_event("hello", "greet"), user_event("human please", "human_handoff")], "normal"),
+        # Two negative messages in a row: the bot offered a person with priority.
+        (
+            [
+                user_event("还没到，太慢了！", "order_status", sentiment="negative"),
+                bot_event("非常抱歉"),
+                user_event("SO20000003 快点！！！", "inform", sentiment="negative"),
+                bot_event("回复“转人工”"),
+                user_event("转人工", "human_handoff", sentiment="neutral"),
+            ],
+            "urgent",
+        ),
+        (
+            [
+                user_event("still not here, awful", "order_status", sentiment="negative"),
+                user_event("ok SO20000003", "inform", sentiment="neutral"),
+                user_event("why so slow!!", "order_status", sentiment="negative"),
+                user_event("human", "human_handoff", sentiment="neutral"),
+            ],
+            "high",
+        ),
         # A complaint before the session restarted no longer counts.
         (
             [
@@ -154,4 +174,6 @@ def test_priority_signals_read_complaints_and_negative_sentiment():
     calm = make_tracker(events=[user_event("hi", "greet", sentiment="positive")])
     assert priority_signals(calm) == PrioritySignals()
     angry = make_tracker(events=[user_event("awful", "complaint", sentiment="negative")])
-    assert priority_signals(angry) == PrioritySignals(complained=True, negative_sentiment=True)
+    assert priority_signals(angry) == PrioritySignals(
+        complained=True, negative_sentiment=True, negative_streak=1
+    )
