@@ -207,6 +207,17 @@ def test_events_queued_while_the_server_is_busy_go_in_batches(server):
     assert [e["timestamp"] for e in server.events] == [1000.0 + i for i in range(45)]
 
 
+def test_the_events_of_one_turn_go_in_one_request(server):
+    broker = InteractionBroker(server.url, flush_interval=1.0)
+    broker.publish(user(0))
+    time.sleep(0.1)  # the rest of the turn: actions run, the bot answers
+    broker.publish(bot(0))
+    broker.publish(user(1))
+    wait_until(lambda: server.batches)
+    close(broker)
+    assert [len(b) for b in server.batches] == [3]
+
+
 def test_server_errors_are_retried_with_backoff(server):
     server.fail_next = 2
     broker = InteractionBroker(server.url, retry_backoff=0.01)
