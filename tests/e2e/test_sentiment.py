@@ -35,7 +35,11 @@ def _wait_for(predicate, timeout: float = 10.0):
 
 
 ANGRY = {
-    "zh": ["我的快递到现在还没到，太让人生气了！😡", "SO20000003 你们到底怎么回事，太差劲了！！！", "转人工"],
+    "zh": [
+        "我的快递到现在还没到，太让人生气了！😡",
+        "SO20000003 你们到底怎么回事，太差劲了！！！",
+        "转人工",
+    ],
     "en": [
         "my parcel STILL hasn't arrived, this is terrible 😡",
         "SO20000003 this is ridiculous, worst service ever!!!",
@@ -48,7 +52,10 @@ ANGRY = {
 def test_an_angry_customer_hears_empathy_then_is_offered_a_person_with_priority(stack, language):
     conv = Conversation(stack.rasa_url)
     first, second, ask_for_person = ANGRY[language]
-    empathy, offer = text_of("utter_empathy", language), text_of("utter_offer_human_upset", language)
+    empathy, offer = (
+        text_of("utter_empathy", language),
+        text_of("utter_offer_human_upset", language),
+    )
 
     reply = conv.say(first)
     assert reply and reply[0].startswith(empathy), reply
@@ -80,7 +87,8 @@ def test_an_angry_customer_hears_empathy_then_is_offered_a_person_with_priority(
 
 
 @pytest.mark.parametrize(
-    ("message", "language"), [("你好，请问你们发什么快递？", "zh"), ("hi, which couriers do you use?", "en")]
+    ("message", "language"),
+    [("你好，请问你们发什么快递？", "zh"), ("hi, which couriers do you use?", "en")],
 )
 def test_a_calm_question_gets_no_apology(stack, message, language):
     reply = " ".join(Conversation(stack.rasa_url).say(message))
