@@ -10,8 +10,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.orm import Session
 
-from actions.common import CRMAction
+from actions.common import CRMAction, language
 from actions.handoff import customer_of, describe_turns, priority_signals
+from actions.personalisation import priority_tier
 from crm_engine.tickets import PrioritySignals, open_complaint_ticket, ticket_priority
 
 
@@ -28,8 +29,13 @@ class ActionLogComplaint(CRMAction):
     ) -> list[dict[str, Any]]:
         quoted = describe_turns(tracker) or (tracker.latest_message.get("text") or "(no text)")
         reason = f"Customer complained. Latest messages:\n{quoted}"
-        # Complaining is the reason for this ticket, not extra urgency; sentiment is.
-        signals = PrioritySignals(negative_sentiment=priority_signals(tracker).negative_sentiment)
+        customer_id = customer_of(session, tracker)
+        tier, tier_name = priority_tier(session, customer_id, language(tracker))
+        # Complaining is the reason for this ticket, not extra urgency; sentiment
+        # and the customer's value tier are.
+        signals = PrioritySignals(
+            negative_sentiment=priority_signals(tracker).negative_sentiment, tier=tier
+        )
         order_number = next(tracker.get_latest_entity_values("order_id"), None) or tracker.get_slot(
             "order_id"
         )
@@ -38,8 +44,13 @@ class ActionLogComplaint(CRMAction):
             conversation_id=tracker.sender_id,
             reason=reason,
             priority=ticket_priority(signals),
-            customer_id=customer_of(session, tracker),
+            customer_id=customer_id,
             order_number=order_number,
         )
-        dispatcher.utter_message(response="utter_complaint_received", ticket_id=ticket.id)
+        if tier_name:
+            dispatcher.utter_message(
+                response="utter_complaint_received_priority", ticket_id=ticket.id, tier=tier_name
+            )
+        else:
+            dispatcher.utter_message(response="utter_complaint_received", ticket_id=ticket.id)
         return [SlotSet("handoff_offered", True)]

@@ -8,6 +8,7 @@ answering until the staff console closes the ticket and resumes it.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -16,7 +17,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.orm import Session
 
-from actions.common import CRMAction
+from actions.common import CRMAction, language
+from actions.personalisation import priority_tier
 from crm_engine.interactions import conversation_customer_id
 from crm_engine.tickets import (
     PrioritySignals,
@@ -102,18 +104,28 @@ class ActionHumanHandoff(CRMAction):
         reason = "Customer asked for a person. Latest messages:\n" + (
             describe_turns(tracker) or "(none)"
         )
+        customer_id = customer_of(session, tracker)
+        tier, tier_name = priority_tier(session, customer_id, language(tracker))
         ticket, created = open_handoff_ticket(
             session,
             conversation_id=tracker.sender_id,
             reason=reason,
-            priority=ticket_priority(priority_signals(tracker)),
-            customer_id=customer_of(session, tracker),
+            priority=ticket_priority(replace(priority_signals(tracker), tier=tier)),
+            customer_id=customer_id,
         )
-        dispatcher.utter_message(
-            response="utter_handoff_created" if created else "utter_handoff_existing",
-            ticket_id=ticket.id,
-            wait_minutes=expected_wait_minutes(session, ticket),
-        )
+        if created and tier_name:
+            dispatcher.utter_message(
+                response="utter_handoff_created_priority",
+                ticket_id=ticket.id,
+                wait_minutes=expected_wait_minutes(session, ticket),
+                tier=tier_name,
+            )
+        else:
+            dispatcher.utter_message(
+                response="utter_handoff_created" if created else "utter_handoff_existing",
+                ticket_id=ticket.id,
+                wait_minutes=expected_wait_minutes(session, ticket),
+            )
         events: list[dict[str, Any]] = [
             SlotSet("handoff_offered", False),
             SlotSet("fallback_count", 0),

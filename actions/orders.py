@@ -19,6 +19,7 @@ from actions.order_format import (
     time_text,
     tracking_text,
 )
+from actions.personalisation import personal_follow_up
 from actions.refunds import say_refund
 from actions.verification import OrderFormValidation, OrderGoalAction
 from crm_engine.models import Order
@@ -94,7 +95,11 @@ class ActionOrderStatus(OrderGoalAction):
             dispatcher.utter_message(response="utter_order_status_no_tracking", **common)
         else:
             dispatcher.utter_message(response="utter_order_status_returned", **common)
-        return [SlotSet("goal_resolved", True)]
+        delivered = order.number if order.status == "delivered" else None
+        follow_up = personal_follow_up(
+            session, dispatcher, tracker, lang, delivered_order=delivered
+        )
+        return [SlotSet("goal_resolved", True), *follow_up]
 
 
 class ValidateCancelOrderForm(OrderFormValidation):

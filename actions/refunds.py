@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from actions.order_format import date_text, method_name, money
+from actions.personalisation import personal_follow_up
 from actions.verification import OrderFormValidation, OrderGoalAction, goal_message
 from crm_engine.policy import ShopPolicy, shop_policy
 from crm_engine.refunds import RefundView, refund_status, request_refund
@@ -82,8 +83,12 @@ class ActionRequestRefund(OrderGoalAction):
             elif result.outcome == "existing":
                 dispatcher.utter_message(response="utter_refund_already_requested", **common)
             say_refund(dispatcher, result.refund, lang, policy)
-            handoff = result.refund.status == "rejected"
-            return [SlotSet("goal_resolved", True), *_offer_handoff(handoff)]
+            if result.refund.status == "rejected":
+                return [SlotSet("goal_resolved", True), *_offer_handoff(True)]
+            return [
+                SlotSet("goal_resolved", True),
+                *personal_follow_up(session, dispatcher, tracker, lang),
+            ]
         if result.outcome == "not_paid":
             dispatcher.utter_message(response="utter_refund_not_paid", **common)
         elif result.outcome == "in_transit":

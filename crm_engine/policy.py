@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
@@ -39,6 +39,27 @@ CATEGORY_CODES = (
     "pets",
 )
 SUPPORTED_CURRENCIES = ("CNY",)
+# Codes the analytics write (crm_engine.tiers.TIERS, crm_engine.segmentation.SEGMENTS,
+# crm_engine.profiles.RISK_NAMES), repeated here so loading the policy does not
+# import pandas and scikit-learn; tests/crm/test_personalisation.py keeps them equal.
+VALUE_TIERS = ("vip", "high", "medium", "low")  # best first
+SEGMENT_CODES = (
+    "champions",
+    "loyal",
+    "potential_loyalist",
+    "new",
+    "promising",
+    "need_attention",
+    "at_risk",
+    "cant_lose",
+    "hibernating",
+    "lost",
+)
+CHURN_RISKS = ("high", "medium", "low")
+# Ticket priorities go normal -> high -> urgent; more steps than that mean nothing.
+MAX_PRIORITY_STEPS = 3
+MAX_COMPLEMENTARY_ITEMS = 10
+_OFFER_CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{2,29}$")
 
 _CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -202,6 +223,56 @@ class DeliveryRules:
 
 
 @dataclass(frozen=True)
+class TierRules:
+    """What one value tier changes: its refund approval limit and ticket priority."""
+
+    auto_approve_limit: Decimal
+    priority_steps: int  # handoff/complaint/review tickets raised this many levels
+
+
+@dataclass(frozen=True)
+class RetentionOffer:
+    """A win-back offer for customers likely to leave (segment or churn risk listed)."""
+
+    segments: frozenset[str]
+    churn_risks: frozenset[str]
+    code: str
+    offer_zh: str  # contains {code}
+    offer_en: str
+
+    def text(self, language: str) -> str:
+        """The offer in `language` with the code filled in."""
+        template = self.offer_zh if language == "zh" else self.offer_en
+        return template.replace("{code}", self.code)
+
+
+@dataclass(frozen=True)
+class OnboardingRules:
+    """Who counts as new: a listed segment, or at most `max_orders` purchases so far."""
+
+    segments: frozenset[str]
+    max_orders: int
+
+
+def _no_tiers() -> Mapping[str, TierRules]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class PersonalisationRules:
+    """The `personalisation` section; the defaults (section left out) treat everyone alike."""
+
+    tiers: Mapping[str, TierRules] = field(default_factory=_no_tiers)
+    retention: RetentionOffer | None = None
+    onboarding: OnboardingRules | None = None
+    complementary_items: int = 0
+
+    def priority_steps(self, tier: str | None) -> int:
+        rules = self.tiers.get(tier) if tier else None
+        return rules.priority_steps if rules else 0
+
+
+@dataclass(frozen=True)
 class ShopPolicy:
     currency: str
     timezone: ZoneInfo
@@ -212,6 +283,13 @@ class ShopPolicy:
     invoices: InvoiceRules
     payments: PaymentRules
     delivery: DeliveryRules
+    personalisation: PersonalisationRules = field(default_factory=PersonalisationRules)
+
+    def auto_approve_limit(self, tier: str | None = None) -> Decimal:
+        """The refund amount approved without a person for a customer of value `tier`
+        (None: unknown); tiers without their own limit get refunds.auto_approve_limit."""
+        rules = self.personalisation.tiers.get(tier) if tier else None
+        return rules.auto_approve_limit if rules else self.refunds.auto_approve_limit
 
 
 class _Section:
@@ -583,6 +661,111 @@ def _delivery(top: _Section) -> DeliveryRules:
     return rules
 
 
+def _personalisation_tiers(p: _Section, refunds: RefundRules) -> Mapping[str, TierRules]:
+    t = p.section("tiers")
+    tiers = {}
+    for code in t.data:
+        if code not in VALUE_TIERS:
+            raise ValueError(
+                f"shop policy: {t.path} has tier {code!r}; allowed: {', '.join(VALUE_TIERS)}"
+            )
+        item = t.section(code)
+        steps = item.count("priority_steps")
+        if steps > MAX_PRIORITY_STEPS:
+            raise ValueError(
+                f"shop policy: {item.key('priority_steps')} must be at most "
+                f"{MAX_PRIORITY_STEPS} (normal to urgent), got {steps!r}"
+            )
+        tiers[code] = TierRules(item.amount("auto_approve_limit"), steps)
+        item.close()
+    t.close()
+    # A better tier never gets less than a worse one: an inverted pair is a typo,
+    # and would make a VIP wait for a review a low-value customer skips.
+    effective = [
+        (code, tiers[code] if code in tiers else TierRules(refunds.auto_approve_limit, 0))
+        for code in VALUE_TIERS
+    ]
+    for (better, b), (worse, w) in zip(effective, effective[1:], strict=False):
+        for what in ("auto_approve_limit", "priority_steps"):
+            if getattr(w, what) > getattr(b, what):
+                raise ValueError(
+                    f"shop policy: {what} of tier {worse!r} ({getattr(w, what)}) is above that "
+                    f"of the better tier {better!r} ({getattr(b, what)}); tiers not listed in "
+                    f"{t.path} use auto_approve_limit {refunds.auto_approve_limit} and "
+                    "priority_steps 0"
+                )
+    return _frozen(tiers)
+
+
+def _offer_text(s: _Section, name: str) -> str:
+    text = s.text(name)
+    if "{code}" not in text:
+        raise ValueError(
+            f"shop policy: {s.key(name)} must contain {{code}} (where the offer code goes), "
+            f"got {text!r}"
+        )
+    return text
+
+
+def _retention(p: _Section) -> RetentionOffer | None:
+    if p.raw("retention") is None:
+        return None
+    s = p.section("retention")
+    code = s.text("code")
+    if not _OFFER_CODE.match(code):
+        raise ValueError(
+            f"shop policy: {s.key('code')} must be 3-30 capital letters, digits, - or _ "
+            f"(customers type it at checkout), got {code!r}"
+        )
+    offer = RetentionOffer(
+        segments=s.codes("segments", SEGMENT_CODES, "segment code"),
+        churn_risks=s.codes("churn_risks", CHURN_RISKS, "churn risk level"),
+        code=code,
+        offer_zh=_offer_text(s, "offer_zh"),
+        offer_en=_offer_text(s, "offer_en"),
+    )
+    s.close()
+    if not offer.segments and not offer.churn_risks:
+        raise ValueError(
+            f"shop policy: {s.path} lists neither segments nor churn_risks, so nobody would "
+            "get the offer; write `retention: null` to turn it off"
+        )
+    return offer
+
+
+def _onboarding(p: _Section) -> OnboardingRules | None:
+    if p.raw("onboarding") is None:
+        return None
+    s = p.section("onboarding")
+    rules = OnboardingRules(
+        segments=s.codes("segments", SEGMENT_CODES, "segment code"),
+        max_orders=s.count("max_orders"),
+    )
+    s.close()
+    return rules
+
+
+def _personalisation(top: _Section, refunds: RefundRules) -> PersonalisationRules:
+    # Optional: a shop that does not run `crm analyze` treats every customer alike.
+    if top.raw("personalisation", None) is None:
+        return PersonalisationRules()
+    p = top.section("personalisation")
+    complementary = p.count("complementary_items")
+    if complementary > MAX_COMPLEMENTARY_ITEMS:
+        raise ValueError(
+            f"shop policy: personalisation.complementary_items must be at most "
+            f"{MAX_COMPLEMENTARY_ITEMS}, got {complementary!r}"
+        )
+    rules = PersonalisationRules(
+        tiers=_personalisation_tiers(p, refunds),
+        retention=_retention(p),
+        onboarding=_onboarding(p),
+        complementary_items=complementary,
+    )
+    p.close()
+    return rules
+
+
 def parse_policy(data: Any) -> ShopPolicy:
     """Check and convert the parsed YAML of a policy file."""
     top = _Section(data, "")
@@ -600,16 +783,18 @@ def parse_policy(data: Any) -> ShopPolicy:
         raise ValueError(
             f"shop policy: timezone must be an IANA time zone such as 'Asia/Shanghai', got {zone!r}"
         )
+    refunds = _refunds(top)
     policy = ShopPolicy(
         currency=currency,
         timezone=timezone,
         orders=_orders(top),
         verification=_verification(top),
-        refunds=_refunds(top),
+        refunds=refunds,
         returns=_returns(top),
         invoices=_invoices(top),
         payments=_payments(top),
         delivery=_delivery(top),
+        personalisation=_personalisation(top, refunds),
     )
     # Other top-level sections belong to other modules: deliberately not closed.
     methods = set(policy.payments.methods)

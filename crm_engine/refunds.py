@@ -3,8 +3,9 @@
 An order has at most one open refund (requested or approved). Asking again
 returns that refund instead of paying twice; the database enforces it too
 (partial unique index `uq_refunds_open_per_order`), so even two requests racing
-each other end with one row. Refunds up to the policy's auto-approve limit are
-approved at once; larger ones wait for a person with a `refund_review` ticket.
+each other end with one row. Refunds up to the policy's auto-approve limit (higher for better
+value tiers, `personalisation.tiers`) are approved at once; larger ones wait
+for a person with a `refund_review` ticket.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from sqlalchemy.orm import Session
 
 from crm_engine import orders
 from crm_engine.models import OPEN_REFUND_STATUSES, Order, Refund, utcnow
+from crm_engine.personalisation import customer_tier
 from crm_engine.policy import DayRange, ShopPolicy, shop_policy
-from crm_engine.tickets import open_ticket
+from crm_engine.tickets import open_ticket, raise_priority
 
 __all__ = [
     "OPEN_STATUSES",
@@ -140,7 +142,10 @@ def open_refund(
     amount = refundable_amount(session, order)
     if amount <= 0:
         return None, False
-    approve = amount <= policy.refunds.auto_approve_limit
+    # The limit follows the customer's value tier (personalisation.tiers in the policy).
+    tier = customer_tier(session, order.customer_id)
+    limit = policy.auto_approve_limit(tier)
+    approve = amount <= limit
     refund = Refund(
         order_id=order.id,
         amount=amount,
@@ -167,10 +172,10 @@ def open_refund(
             kind="refund_review",
             reason=(
                 f"Refund of {amount} {policy.currency} for order {order.number} is above the "
-                f"auto-approve limit of {policy.refunds.auto_approve_limit} {policy.currency}: "
-                f"{reason}"
+                f"auto-approve limit of {limit} {policy.currency}"
+                f"{f' (tier {tier})' if tier else ''}: {reason}"
             ),
-            priority="normal",
+            priority=raise_priority("normal", policy.personalisation.priority_steps(tier)),
             conversation_id=conversation_id,
             customer_id=order.customer_id,
             order_id=order.id,

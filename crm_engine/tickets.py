@@ -15,6 +15,7 @@ from sqlalchemy import case, or_, select
 from sqlalchemy.orm import Session
 
 from crm_engine.models import PRIORITIES, TICKET_KINDS, TICKET_STATUSES, Order, Ticket, utcnow
+from crm_engine.policy import ShopPolicy, shop_policy
 
 # Used until staff have closed a handoff ticket: a typical chat takes a few minutes.
 DEFAULT_HANDLING_MINUTES = 5
@@ -43,18 +44,38 @@ class PrioritySignals:
     # Negative messages in a row at the end of the conversation; at
     # UPSET_STREAK the bot has offered a person and promised priority.
     negative_streak: int = 0
+    # The customer's value tier from the newest `crm analyze` run (None: unknown).
+    tier: str | None = None
 
 
 UPSET_STREAK = 2
 
 
-def ticket_priority(signals: PrioritySignals) -> str:
+def ticket_priority(signals: PrioritySignals, policy: ShopPolicy | None = None) -> str:
+    """The priority from the conversation (`_mood_priority`), raised by the tier's
+    `personalisation.tiers.<tier>.priority_steps` of the shop policy."""
+    priority = _mood_priority(signals)
+    if signals.tier is None:
+        return priority
+    policy = policy or shop_policy()
+    return raise_priority(priority, policy.personalisation.priority_steps(signals.tier))
+
+
+def _mood_priority(signals: PrioritySignals) -> str:
     """'urgent' after repeated anger, 'high' for an angry or complaining customer, else 'normal'."""
     if signals.negative_streak >= UPSET_STREAK:
         return "urgent"
     if signals.complained or signals.negative_sentiment:
         return "high"
     return "normal"
+
+
+def raise_priority(priority: str, steps: int) -> str:
+    """`priority` raised `steps` levels, capped at the most urgent."""
+    _check_choice("priority", priority, PRIORITIES)
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
+        raise ValueError(f"steps must be a whole number >= 0; got {steps!r}")
+    return PRIORITIES[min(_PRIORITY_RANK[priority] + steps, len(PRIORITIES) - 1)]
 
 
 def open_ticket(
