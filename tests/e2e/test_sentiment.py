@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 import yaml
@@ -11,6 +10,7 @@ from sqlalchemy import create_engine, select
 
 from crm_engine.models import Interaction, Ticket
 from scripts.stack import ROOT, Conversation
+from tests.e2e.test_conversation import _wait_for
 
 RESPONSES = yaml.safe_load((ROOT / "domain" / "sentiment.yml").read_text(encoding="utf-8"))[
     "responses"
@@ -22,16 +22,6 @@ def text_of(response: str, language: str) -> str:
         if variation["condition"][0]["value"] == language:
             return variation["text"]
     raise KeyError(response, language)
-
-
-def _wait_for(predicate, timeout: float = 10.0):
-    """The interaction log is written asynchronously by the event broker."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.3)
 
 
 ANGRY = {
