@@ -41,7 +41,9 @@ ALREADY_EMPATHETIC = frozenset(
     {
         "utter_action_failed",
         "utter_complaint_received",
+        "utter_complaint_received_priority",
         "utter_handoff_created",
+        "utter_handoff_created_priority",
         "utter_handoff_existing",
         "utter_offer_human",
         "utter_default",
