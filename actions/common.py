@@ -77,9 +77,7 @@ class CRMAction(Action, ABC):
             # Database calls block; a worker thread keeps other conversations moving.
             return await asyncio.to_thread(work)
         except Exception:
-            logger.exception(
-                "action %s failed for conversation %s", self.name(), tracker.sender_id
-            )
+            logger.exception("action %s failed for conversation %s", self.name(), tracker.sender_id)
             dispatcher.utter_message(response=ERROR_RESPONSE)
             # The apology offers a colleague; this lets a "yes" reach the handoff rule.
             return [SlotSet("handoff_offered", True)]

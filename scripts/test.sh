@@ -17,6 +17,7 @@ step() {  # step NAME COMMAND...
 }
 
 step "ruff" .venv/bin/ruff check .
+step "ruff format" .venv/bin/ruff format --check .
 # Warnings are not fatal: responses uttered only by custom actions always warn "not used in any story".
 step "rasa data validate" .venv-rasa/bin/rasa data validate --domain domain \
   --data data/nlu data/rules data/stories

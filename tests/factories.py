@@ -26,7 +26,9 @@ _seq = itertools.count(1)
 NOW = dt.datetime(2026, 11, 20, 10, 0, 0)
 
 
-def category(session: Session, code: str = "apparel", name_zh: str = "服装", name_en: str = "Apparel") -> Category:
+def category(
+    session: Session, code: str = "apparel", name_zh: str = "服装", name_en: str = "Apparel"
+) -> Category:
     existing = session.query(Category).filter_by(code=code).one_or_none()
     if existing:
         return existing
@@ -123,7 +125,10 @@ def order(
         session.add(s)
         s.events.append(
             TrackingEvent(
-                occurred_at=o.shipped_at, code="picked_up", location_zh="上海", location_en="Shanghai"
+                occurred_at=o.shipped_at,
+                code="picked_up",
+                location_zh="上海",
+                location_en="Shanghai",
             )
         )
         if status in ("delivered", "returned"):

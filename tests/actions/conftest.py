@@ -61,7 +61,9 @@ def make_tracker(
     }
     if events is None:
         # The latest user event carries the channel (Tracker.get_latest_input_channel).
-        events = [{"event": "user", "text": text, "parse_data": latest, "input_channel": input_channel}]
+        events = [
+            {"event": "user", "text": text, "parse_data": latest, "input_channel": input_channel}
+        ]
     return Tracker(
         sender_id=sender_id,
         slots=slots,

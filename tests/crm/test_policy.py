@@ -82,7 +82,11 @@ def _broken(raw: dict, path: str, value: object) -> dict:
     ("path", "value", "message"),
     [
         ("currency", "USD", r"currency must be one of CNY, got 'USD'"),
-        ("timezone", "Mars/Base", r"timezone must be an IANA time zone such as 'Asia/Shanghai', got 'Mars/Base'"),
+        (
+            "timezone",
+            "Mars/Base",
+            r"timezone must be an IANA time zone such as 'Asia/Shanghai', got 'Mars/Base'",
+        ),
         ("refunds.review_within_hours", KeyError, r"refunds\.review_within_hours is missing"),
         (
             "orders.cancellable_statuses",
