@@ -134,6 +134,9 @@ class OrderFormValidation(FormValidationAction, ABC):
         if number is None or not is_verified(tracker, number):
             return ["order_id", "phone_last4"]
 
+        if type(self).goal_slots is OrderFormValidation.goal_slots:
+            return ["order_id"]  # no goal questions: spare the database round trip
+
         def goals(session: Session) -> list[str]:
             order = find_order(session, number)
             return self.goal_slots(session, order, tracker) if order else []
@@ -150,7 +153,7 @@ class OrderFormValidation(FormValidationAction, ABC):
         token = message_metadata(tracker).get("auth_token")
 
         def check(session: Session) -> dict[str, Any] | None:
-            order = find_order(session, number)
+            order = find_order(session, number, details=False)
             if order is None:
                 return None
             slots: dict[str, Any] = {"order_id": number}

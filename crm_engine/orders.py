@@ -95,15 +95,18 @@ def normalize_order_number(text: str | None) -> str | None:
     return ORDER_PREFIX + match.group(1) if match else None
 
 
-def find_order(session: Session, number: str | None) -> Order | None:
-    """The order with this number (any spelling), with items, shipment and payments loaded."""
+def find_order(session: Session, number: str | None, *, details: bool = True) -> Order | None:
+    """The order with this number (any spelling).
+
+    With `details` its items, shipment, payments and customer are loaded in the
+    same round trips; without, only the order row (enough to know it exists).
+    """
     normal = normalize_order_number(number)
     if normal is None:
         return None
-    return session.scalars(
-        select(Order)
-        .where(Order.number == normal)
-        .options(
+    query = select(Order).where(Order.number == normal)
+    if details:
+        query = query.options(
             selectinload(Order.items)
             .selectinload(OrderItem.product)
             .selectinload(Product.category),
@@ -111,7 +114,7 @@ def find_order(session: Session, number: str | None) -> Order | None:
             selectinload(Order.payments),
             selectinload(Order.customer),
         )
-    ).one_or_none()
+    return session.scalars(query).one_or_none()
 
 
 def require_order(session: Session, number: str | None) -> Order:

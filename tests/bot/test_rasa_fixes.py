@@ -20,7 +20,9 @@ EVENTS = [
     rasa_events.BotUttered("hi", {"buttons": []}).as_dict(),
     rasa_events.SlotSet("order_id", "SO20000003").as_dict(),
     rasa_events.SlotSet("verified_orders", ["SO1", "SO2"]).as_dict(),
-    rasa_events.ActionExecuted("action_order_status", policy="RulePolicy", confidence=1.0).as_dict(),
+    rasa_events.ActionExecuted(
+        "action_order_status", policy="RulePolicy", confidence=1.0
+    ).as_dict(),
     rasa_events.ActiveLoop("order_status_form").as_dict(),
     rasa_events.ActiveLoop(None).as_dict(),
     rasa_events.FollowupAction("action_listen").as_dict(),

@@ -123,3 +123,74 @@ def test_rejects_a_limit_too_small_to_hold_one_turn(tmp_path):
         BoundedSQLTrackerStore(
             domain=DOMAIN, host=f"sqlite:///{tmp_path / 't.db'}", max_session_events=3
         )
+
+
+def _store(tmp_path, **kwargs) -> BoundedSQLTrackerStore:
+    return BoundedSQLTrackerStore(domain=DOMAIN, host=f"sqlite:///{tmp_path / 't.db'}", **kwargs)
+
+
+def _dicts(tracker: DialogueStateTracker) -> list[dict]:
+    return [e.as_dict() for e in tracker.events]
+
+
+def _add_turn_and_save(store: BoundedSQLTrackerStore, sender: str, i: int) -> DialogueStateTracker:
+    async def run() -> DialogueStateTracker:
+        tracker = await store.retrieve(sender)
+        for event in _turn(i):
+            tracker.update(event)
+        await store.save(tracker)
+        return tracker
+
+    return asyncio.run(run())
+
+
+def test_the_kept_tracker_equals_the_one_in_the_database(tmp_path):
+    store = _store(tmp_path, max_session_events=1000)
+    _converse(store, "kept", turns=3)  # its last retrieve hands the kept tracker out
+    saved = _add_turn_and_save(store, "kept", 3)
+
+    kept = asyncio.run(store.retrieve("kept"))
+    assert kept is saved, "the next message of the conversation reuses the saved tracker"
+    from_db = asyncio.run(_store(tmp_path).retrieve("kept"))
+    assert _dicts(kept) == _dicts(from_db)
+    assert kept.get_slot("language") == from_db.get_slot("language") == "zh"
+
+
+def test_a_kept_tracker_is_handed_out_once(tmp_path):
+    store = _store(tmp_path, max_session_events=1000)
+    _converse(store, "once", turns=1)
+    saved = _add_turn_and_save(store, "once", 1)
+    first = asyncio.run(store.retrieve("once"))
+    first.update(UserUttered("never saved", {"name": "greet", "confidence": 1.0}))
+    second = asyncio.run(store.retrieve("once"))
+    assert first is saved and second is not first, "a failed turn leaves nothing stale behind"
+    assert "never saved" not in [e.text for e in second.events if isinstance(e, UserUttered)]
+
+
+def test_a_write_by_another_process_is_seen(tmp_path):
+    ours, theirs = _store(tmp_path, max_session_events=1000), _store(tmp_path)
+    _converse(ours, "shared", turns=1)
+    _add_turn_and_save(ours, "shared", 1)  # kept by `ours`
+    _add_turn_and_save(theirs, "shared", 2)  # another Rasa process answers a message
+
+    seen = asyncio.run(ours.retrieve("shared"))
+    texts = [e.text for e in seen.events if isinstance(e, UserUttered)]
+    assert texts == ["hello 0", "hello 1", "hello 2"]
+
+
+def test_a_tracker_whose_save_started_a_session_is_read_again(tmp_path):
+    store = _store(tmp_path, max_session_events=10)
+    _converse(store, "roll", turns=1)  # 7 events
+    rolled = _add_turn_and_save(store, "roll", 1)  # reaches 10 events: a new session starts
+    assert any(isinstance(e, SessionStarted) for e in rolled.events)
+
+    live = asyncio.run(store.retrieve("roll"))
+    assert live is not rolled
+    assert not [e for e in live.events if isinstance(e, UserUttered)], "only the new session"
+
+
+def test_keeping_can_be_switched_off(tmp_path):
+    store = _store(tmp_path, kept_trackers=0)
+    _converse(store, "off", turns=1)
+    saved = _add_turn_and_save(store, "off", 1)
+    assert asyncio.run(store.retrieve("off")) is not saved
