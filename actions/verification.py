@@ -77,9 +77,17 @@ def goal_message(tracker: Tracker, intent: str) -> str | None:
     return None
 
 
-def reset_form_slots() -> list[dict[str, Any]]:
-    """Forget one goal's answers; who the customer is and which orders they proved stay."""
-    return [SlotSet(name, None) for name in FORM_SLOTS] + [SlotSet("requested_slot", None)]
+def reset_form_slots(tracker: Tracker) -> list[dict[str, Any]]:
+    """Forget one goal's answers; who the customer is and which orders they proved stay.
+
+    Only slots that hold something are reset: every event lengthens the tracker
+    that each later turn reloads, sends to the action server and featurizes.
+    """
+    return [
+        SlotSet(name, None)
+        for name in (*FORM_SLOTS, "requested_slot")
+        if tracker.get_slot(name) is not None
+    ]
 
 
 async def in_session(work: Callable[[Session], T]) -> T:
@@ -221,7 +229,7 @@ class ActionStopOrderForm(Action):
     ) -> list[dict[str, Any]]:
         if (tracker.latest_message.get("intent") or {}).get("name") == "deny":
             dispatcher.utter_message(response="utter_order_form_stopped")
-        return reset_form_slots()
+        return reset_form_slots(tracker)
 
 
 class OrderGoalAction(CRMAction, ABC):
@@ -251,17 +259,17 @@ class OrderGoalAction(CRMAction, ABC):
                 response="utter_verification_failed",
                 lockout_minutes=shop_policy().verification.lockout_minutes,
             )
-            return [*reset_form_slots(), SlotSet("handoff_offered", True)]
+            return [*reset_form_slots(tracker), SlotSet("handoff_offered", True)]
         try:
             events = self.achieve(session, dispatcher, tracker, number, language(tracker))
         except OrderNotFoundError:
             dispatcher.utter_message(response="utter_order_not_found", order_number=number)
             events = []
-        return [*reset_form_slots(), *events]
+        return [*reset_form_slots(tracker), *events]
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         events = await super().run(dispatcher, tracker, domain)
         # CRMAction returns nothing after an apology; the goal is over either way.
-        return events or reset_form_slots()
+        return events or reset_form_slots(tracker)

@@ -143,9 +143,12 @@ def _session_rollover_events(tracker: DialogueStateTracker) -> list[Event]:
     for event in tracker.applied_events():
         if isinstance(event, SlotSet):
             latest[event.key] = event  # the last value of each slot is its current one
+    # A new session starts from the domain's initial values, so a slot still at
+    # its initial value (most are None) needs no event.
     slots = [
         SlotSet(key=e.key, value=e.value, metadata=e.metadata, timestamp=now)
         for e in latest.values()
+        if e.key in tracker.slots and e.value != tracker.slots[e.key].initial_value
     ]
     return [
         ActionExecuted(ACTION_SESSION_START_NAME, timestamp=now),

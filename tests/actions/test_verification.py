@@ -237,7 +237,8 @@ def test_an_unverified_order_is_never_shown(domain, order, language):
     assert "30" in render(dispatcher, domain, tracker)[0]
     slots = slots_set(events)
     assert slots["handoff_offered"] is True
-    assert slots["order_id"] is None and slots["verification_failed"] is None
+    assert slots["order_id"] is None, "the goal's answers are forgotten"
+    assert "verification_failed" not in slots, "a slot that is already empty is left alone"
     assert "goal_resolved" not in slots
 
 
@@ -260,3 +261,11 @@ def test_stopping_a_form_forgets_its_answers_but_not_the_verification(domain, in
     assert "verified_orders" not in slots and "customer_id" not in slots
     assert responses(dispatcher) == said
     render(dispatcher, domain, tracker)
+
+
+def test_a_finished_goal_resets_only_the_answers_it_has():
+    from actions.verification import reset_form_slots
+
+    tracker = goal_tracker(number="SO1", slots={"confirm_cancel": True, "requested_slot": None})
+    reset = {e["name"]: e["value"] for e in reset_form_slots(tracker)}
+    assert reset == {"order_id": None, "confirm_cancel": None}

@@ -194,3 +194,23 @@ def test_keeping_can_be_switched_off(tmp_path):
     _converse(store, "off", turns=1)
     saved = _add_turn_and_save(store, "off", 1)
     assert asyncio.run(store.retrieve("off")) is not saved
+
+
+def test_a_new_session_carries_only_slots_that_differ_from_their_initial_value(tmp_path):
+    store = _store(tmp_path, max_session_events=10)
+
+    async def run() -> DialogueStateTracker:
+        tracker = DialogueStateTracker("carry", DOMAIN.slots)
+        tracker.update(ActionExecuted("action_listen"))
+        tracker.update(SlotSet("customer_id", "C900001"))
+        tracker.update(SlotSet("customer_id", None))  # forgotten again
+        tracker.update(SlotSet("language", "en"))
+        for event in [*_turn(0), *_turn(1), *_turn(2)]:
+            tracker.update(event)
+        await store.save(tracker)  # 13 events: rolls over
+        return await store.retrieve("carry")
+
+    live = asyncio.run(run())
+    carried = {e.key: e.value for e in live.events if isinstance(e, SlotSet)}
+    assert carried == {"language": "en"}
+    assert live.get_slot("customer_id") is None
