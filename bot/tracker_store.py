@@ -24,6 +24,7 @@ session are not kept, because the stored session no longer holds all their event
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import time
@@ -41,6 +42,8 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_SESSION_EVENTS = 60
 DEFAULT_KEPT_TRACKERS = 1000
+# Set on trackers this store hands out or saves: how many of their events are stored.
+_STORED = "_bounded_sql_stored_events"
 
 
 class BoundedSQLTrackerStore(SQLTrackerStore):
@@ -67,7 +70,22 @@ class BoundedSQLTrackerStore(SQLTrackerStore):
             with self.session_scope() as session:
                 if self._newest_event_id(session, sender_id) == newest:
                     return tracker
-        return await super().retrieve(sender_id)
+        tracker = await super().retrieve(sender_id)
+        if tracker is not None:
+            setattr(tracker, _STORED, len(tracker.events))
+        return tracker
+
+    def _unsaved_events(self, session: Any, tracker: DialogueStateTracker) -> list[Event]:
+        """Events of `tracker` not in the database yet.
+
+        A tracker this store handed out knows how many of its events are stored;
+        any other (a new conversation, one built by the HTTP API) is counted in
+        the database, as Rasa does.
+        """
+        stored = getattr(tracker, _STORED, None)
+        if stored is None or stored > len(tracker.events):
+            return list(self._additional_events(session, tracker))
+        return list(itertools.islice(tracker.events, stored, None))
 
     def _newest_event_id(self, session: Any, sender_id: str) -> int | None:
         return (
@@ -86,7 +104,7 @@ class BoundedSQLTrackerStore(SQLTrackerStore):
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         with self.session_scope() as session:
-            new_events = list(self._additional_events(session, tracker))
+            new_events = self._unsaved_events(session, tracker)
             stored = len(tracker.events) - len(new_events)
             if stored + len(new_events) >= self.max_session_events and _at_turn_boundary(tracker):
                 rollover = _session_rollover_events(tracker)
@@ -104,6 +122,7 @@ class BoundedSQLTrackerStore(SQLTrackerStore):
                 session.execute(self.SQLEvent.__table__.insert(), rows)
             newest = self._newest_event_id(session, tracker.sender_id)  # ours, before commit
             session.commit()
+        setattr(tracker, _STORED, len(tracker.events))
 
         self._kept.pop(tracker.sender_id, None)
         if not any(isinstance(event, SessionStarted) for event in new_events):
