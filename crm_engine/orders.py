@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import select, text
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from crm_engine import refunds
 from crm_engine.delivery import expected_delivery, find_destination
@@ -98,8 +98,10 @@ def normalize_order_number(text: str | None) -> str | None:
 def find_order(session: Session, number: str | None, *, details: bool = True) -> Order | None:
     """The order with this number (any spelling).
 
-    With `details` its items, shipment, payments and customer are loaded in the
-    same round trips; without, only the order row (enough to know it exists).
+    With `details` its items, shipment, payments and customer are loaded too (to-one
+    relations in a JOIN, each collection in one query: four round trips instead of
+    eight, on every order answer); without, only the order row (enough to know it
+    exists).
     """
     normal = normalize_order_number(number)
     if normal is None:
@@ -107,12 +109,10 @@ def find_order(session: Session, number: str | None, *, details: bool = True) ->
     query = select(Order).where(Order.number == normal)
     if details:
         query = query.options(
-            selectinload(Order.items)
-            .selectinload(OrderItem.product)
-            .selectinload(Product.category),
-            selectinload(Order.shipment).selectinload(Shipment.events),
+            selectinload(Order.items).joinedload(OrderItem.product).joinedload(Product.category),
+            joinedload(Order.shipment).selectinload(Shipment.events),
             selectinload(Order.payments),
-            selectinload(Order.customer),
+            joinedload(Order.customer),
         )
     return session.scalars(query).one_or_none()
 

@@ -88,13 +88,20 @@ def test_english_customer_opens_exactly_one_refund(stack):
     )
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known defect: with the tuned NLU model an unknown order number in the first message "
-    "can end in the core fallback ('not sure how to continue') instead of the form's "
-    "utter_order_not_found; the action-level tests cover the reply itself",
+@pytest.mark.parametrize(
+    "message", ["where is my order SO99999999", "我的订单SO99999999到哪了", "SO99999999"]
 )
-def test_unknown_order_number_gets_a_helpful_reply(stack):
+def test_unknown_order_number_gets_a_helpful_reply(stack, message):
     conv = Conversation(stack.rasa_url)
-    reply = " ".join(conv.say("where is my order SO99999999"))
-    assert reply and "SO99999999" in reply, reply
+    reply = " ".join(conv.say(message))
+    assert "SO99999999" in reply, reply
+    assert "rephrase" not in reply and "换个说法" not in reply, "not the fallback"
+
+
+@pytest.mark.parametrize(("number", "phone"), [("SO20000013", "0123"), ("SO20000003", "8000")])
+def test_a_bare_order_number_is_looked_up_after_verification(stack, number, phone):
+    conv = Conversation(stack.rasa_url)
+    asked = " ".join(conv.say(number))
+    assert "4" in asked or "四" in asked, f"the last 4 phone digits are asked for: {asked}"
+    answer = " ".join(conv.say(phone))
+    assert number in answer and "rephrase" not in answer, answer
