@@ -12,6 +12,7 @@ long conversation. Run with .venv python: `python -m bench.latency`.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import threading
@@ -52,6 +53,31 @@ def timed_turns(conv: Conversation, turns: int) -> list[float]:
         if not any(ORDER in t for t in texts):
             raise RuntimeError(f"turn {i}: no order status in reply {texts!r}")
     return out
+
+
+def process_tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its children (Linux /proc).
+
+    Sanic serves from a child process, so the action server's work is in the child.
+    """
+    ticks = os.sysconf("SC_CLK_TCK")
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            stat = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(stat[11]) + int(stat[12])) / ticks
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # a process that ended in between
+    return total
+
+
+def server_cpu_ms(stack: Stack) -> dict[str, float]:
+    return {
+        name: process_tree_cpu_seconds(proc.pid) * 1000 for name, proc in stack.processes.items()
+    }
 
 
 def concurrent(stack: Stack, conversations: int, turns: int) -> tuple[list[float], float]:
@@ -101,7 +127,14 @@ def main() -> int:
             warm = verified_conversation(stack, "bench-warm")
             timed_turns(warm, 10)
 
-            single = timed_turns(verified_conversation(stack, "bench-single"), args.turns)
+            conv = verified_conversation(stack, "bench-single")
+            cpu_before = server_cpu_ms(stack)
+            single = timed_turns(conv, args.turns)
+            # CPU per turn holds up on a busy machine, where wall-clock latency does not.
+            cpu_per_turn = {
+                name: round((used - cpu_before[name]) / len(single), 1)
+                for name, used in server_cpu_ms(stack).items()
+            }
             multi, throughput = concurrent(stack, conversations=8, turns=max(10, args.turns // 4))
             long_run = timed_turns(verified_conversation(stack, "bench-long"), args.long)
         finally:
@@ -115,6 +148,7 @@ def main() -> int:
             "turns": len(single),
             "p50_ms": round(percentile(single, 50), 1),
             "p99_ms": round(percentile(single, 99), 1),
+            "server_cpu_ms_per_turn": cpu_per_turn,
         },
         "eight_conversations": {
             "turns": len(multi),
