@@ -6,6 +6,12 @@ bot/interaction_broker.py forwards Rasa events as `{"events": [...]}`: `user` an
 answers in, for the events after them in the same request. Rasa's other events
 are ignored.
 
+The log holds what customers wrote, so the route takes only requests that carry
+the shared secret `INTERACTIONS_TOKEN` as `Authorization: Bearer ...` (Rasa's
+broker sends it from endpoints.yml). A server started without the variable
+refuses every batch with 503 and says why in its log, rather than take writes
+from anyone who can reach it.
+
 rasa-sdk has no setting for extra routes; it calls the pluggy hook
 `attach_sanic_app_extensions` on each app it builds, and finds hook
 implementations through the top-level package `rasa_sdk_plugins`, which
@@ -15,7 +21,9 @@ registers this module.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
+import os
 from typing import Any
 
 import pluggy
@@ -33,6 +41,7 @@ logger = logging.getLogger(__name__)
 hookimpl = pluggy.HookimplMarker("rasa_sdk")
 
 ROUTE = "/interactions"
+TOKEN_VARIABLE = "INTERACTIONS_TOKEN"
 MAX_EVENTS_PER_REQUEST = 500
 # Entity keys worth keeping; extractor internals (confidence, processors) are not.
 _ENTITY_KEYS = ("entity", "value", "start", "end", "role", "group")
@@ -170,8 +179,25 @@ def _store(events: list[InteractionEvent]) -> int:
         return record_events(session, events)
 
 
+def _refusal(request: Request) -> HTTPResponse | None:
+    """401/503 unless the request carries the configured shared secret."""
+    expected = os.environ.get(TOKEN_VARIABLE, "")
+    if not expected:
+        logger.error(
+            "refused an interaction batch: %s is not set on the action server", TOKEN_VARIABLE
+        )
+        return response.json({"error": f"{TOKEN_VARIABLE} is not configured"}, status=503)
+    given = request.headers.get("authorization", "")
+    if not hmac.compare_digest(given.encode(), f"Bearer {expected}".encode()):
+        return response.json({"error": "missing or wrong bearer token"}, status=401)
+    return None
+
+
 async def receive_interactions(request: Request) -> HTTPResponse:
     """Store a batch of events; 400 with the reason for a malformed body, nothing stored then."""
+    refusal = _refusal(request)
+    if refusal is not None:
+        return refusal
     try:
         body = request.json
     except BadRequest:

@@ -5,6 +5,7 @@ endpoints.yml:
     event_broker:
       type: bot.interaction_broker.InteractionBroker
       url: ${INTERACTIONS_URL}
+      token: ${INTERACTIONS_TOKEN}   # sent as "Authorization: Bearer ..."
       # optional: batch_size, flush_interval (s), max_queue, max_retries, retry_backoff,
       # timeout, close_timeout
 
@@ -94,6 +95,7 @@ class InteractionBroker(EventBroker):
         self,
         url: str,
         *,
+        token: str | None = None,
         batch_size: int = 20,
         max_queue: int = 10_000,
         max_retries: int = 5,
@@ -107,6 +109,10 @@ class InteractionBroker(EventBroker):
                 f"event_broker.url must be an http(s) URL (INTERACTIONS_URL); got {url!r}"
             )
         self.url = str(url)
+        # The action server refuses the log without it (actions/interaction_log.py).
+        self._headers = {"Content-Type": "application/json"}
+        if token:
+            self._headers["Authorization"] = f"Bearer {token}"
         self.batch_size = _positive("batch_size", batch_size, int)
         self.max_retries = int(max_retries)
         if self.max_retries < 0:
@@ -131,7 +137,7 @@ class InteractionBroker(EventBroker):
         broker_config: EndpointConfig,
         event_loop: AbstractEventLoop | None = None,
     ) -> InteractionBroker:
-        return cls(broker_config.url, **broker_config.kwargs)
+        return cls(broker_config.url, token=broker_config.token, **broker_config.kwargs)
 
     def publish(self, event: dict[str, Any]) -> None:
         """Queue the event for the log; never blocks and never raises into Rasa."""
@@ -231,9 +237,7 @@ class InteractionBroker(EventBroker):
                 attempt += 1
 
     def _post(self, body: bytes) -> None:
-        request = urllib.request.Request(
-            self.url, data=body, headers={"Content-Type": "application/json"}, method="POST"
-        )
+        request = urllib.request.Request(self.url, data=body, headers=self._headers, method="POST")
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 response.read()

@@ -18,6 +18,10 @@ if [ ! -f "$ROOT/var/dev-secrets.env" ]; then
     echo "DEV_CRM_AUTH_SECRET=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')"
   } > "$ROOT/var/dev-secrets.env"
 fi
+# Added later than the others: machines set up before it get it appended.
+if ! grep -q '^DEV_INTERACTIONS_TOKEN=' "$ROOT/var/dev-secrets.env"; then
+  echo "DEV_INTERACTIONS_TOKEN=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')" >> "$ROOT/var/dev-secrets.env"
+fi
 . "$ROOT/var/dev-secrets.env"
 
 export RASA_PORT="${RASA_PORT:-5005}"
@@ -33,6 +37,7 @@ export REDIS_PORT="${REDIS_PORT:-6379}"
 export REDIS_DB="${REDIS_DB:-1}"
 export RASA_AUTH_TOKEN="${RASA_AUTH_TOKEN:-$DEV_RASA_AUTH_TOKEN}"
 export CRM_AUTH_SECRET="${CRM_AUTH_SECRET:-$DEV_CRM_AUTH_SECRET}"
+export INTERACTIONS_TOKEN="${INTERACTIONS_TOKEN:-$DEV_INTERACTIONS_TOKEN}"
 export RASA_MODEL="${RASA_MODEL:-$ROOT/models/shopbot.tar.gz}"
 # TensorFlow and Rasa are chatty and phone home otherwise.
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"

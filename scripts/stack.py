@@ -169,7 +169,7 @@ def isolated_env(work: Path, base: Mapping[str, str] | None = None) -> dict[str,
     env = {
         k: v
         for k, v in (os.environ if base is None else base).items()
-        if not k.startswith(("CRM_", "RASA_", "REDIS_"))
+        if not k.startswith(("CRM_", "RASA_", "REDIS_", "INTERACTIONS_"))
     }
     rasa_port, action_port = free_port(), free_port()
     env.update(
@@ -181,6 +181,7 @@ def isolated_env(work: Path, base: Mapping[str, str] | None = None) -> dict[str,
         REDIS_DB="1",
         RASA_AUTH_TOKEN=uuid.uuid4().hex,
         CRM_AUTH_SECRET=uuid.uuid4().hex,
+        INTERACTIONS_TOKEN=uuid.uuid4().hex,
         RASA_PORT=str(rasa_port),
         ACTION_PORT=str(action_port),
         RASA_URL=f"http://127.0.0.1:{rasa_port}",

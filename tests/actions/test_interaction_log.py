@@ -170,6 +170,19 @@ def test_malformed_payloads_are_rejected_naming_the_problem(body, message):
 # --- through the real rasa-sdk app ---------------------------------------
 
 
+TOKEN = "test-interactions-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+@pytest.fixture(autouse=True)
+def interactions_token(monkeypatch):
+    monkeypatch.setenv("INTERACTIONS_TOKEN", TOKEN)
+
+
+def post(url: str, body: dict, headers: dict | None = None) -> requests.Response:
+    return requests.post(url, json=body, headers=AUTH if headers is None else headers, timeout=10)
+
+
 @pytest.fixture(scope="module")
 def action_server():
     """rasa-sdk's own app (with its plugins attached) served on 127.0.0.1 in a thread."""
@@ -238,9 +251,9 @@ def test_post_interactions_stores_the_batch_once(db_url, action_server):
             bot(),
         ]
     }
-    first = requests.post(f"{action_server}/interactions", json=body, timeout=10)
+    first = post(f"{action_server}/interactions", body)
     assert first.status_code == 200 and first.json() == {"received": 2, "stored": 2}
-    again = requests.post(f"{action_server}/interactions", json=body, timeout=10)
+    again = post(f"{action_server}/interactions", body)
     assert again.json() == {"received": 2, "stored": 0}
     assert rows(db_url) == [
         ("web-1", "user", 100.0, "我的订单到哪了", "zh", "order_status", None, cust_id),
@@ -262,7 +275,7 @@ def test_malformed_post_gets_400_and_stores_nothing(db_url, action_server, data,
     resp = requests.post(
         f"{action_server}/interactions",
         data=data,
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", **AUTH},
         timeout=10,
     )
     assert resp.status_code == 400
@@ -271,9 +284,7 @@ def test_malformed_post_gets_400_and_stores_nothing(db_url, action_server, data,
 
 
 def test_a_bad_event_rejects_the_whole_batch(db_url, action_server):
-    resp = requests.post(
-        f"{action_server}/interactions", json={"events": [user(), bot(t="late")]}, timeout=10
-    )
+    resp = post(f"{action_server}/interactions", {"events": [user(), bot(t="late")]})
     assert resp.status_code == 400 and "events[1]" in resp.json()["error"]
     assert rows(db_url) == []
 
@@ -283,7 +294,7 @@ def test_the_real_action_server_process_serves_interactions(tmp_path):
     url = f"sqlite:///{tmp_path / 'crm.db'}"
     Base.metadata.create_all(get_engine(url))
     port = free_port()
-    env = {**os.environ, "CRM_DATABASE_URL": url}
+    env = {**os.environ, "CRM_DATABASE_URL": url, "INTERACTIONS_TOKEN": TOKEN}
     log = tmp_path / "actions.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
@@ -303,11 +314,7 @@ def test_the_real_action_server_process_serves_interactions(tmp_path):
             except (requests.ConnectionError, requests.Timeout):
                 assert time.monotonic() < deadline, "action server did not start"
                 time.sleep(0.3)
-        resp = requests.post(
-            f"http://127.0.0.1:{port}/interactions",
-            json={"events": [user(sender="proc")]},
-            timeout=10,
-        )
+        resp = post(f"http://127.0.0.1:{port}/interactions", {"events": [user(sender="proc")]})
         assert resp.json() == {"received": 1, "stored": 1}
     finally:
         proc.send_signal(signal.SIGINT)  # Sanic's clean shutdown, as scripts/stack.py does
@@ -317,3 +324,23 @@ def test_the_real_action_server_process_serves_interactions(tmp_path):
             proc.kill()
             proc.wait()
     assert [r[0] for r in rows(url)] == ["proc"]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN}],
+    ids=["no token", "wrong token", "not a bearer header"],
+)
+def test_a_batch_without_the_shared_secret_is_refused(db_url, action_server, headers):
+    resp = post(f"{action_server}/interactions", {"events": [user()]}, headers=headers)
+    assert resp.status_code == 401
+    assert rows(db_url) == []
+
+
+def test_a_server_without_a_configured_secret_refuses_everything(
+    db_url, action_server, monkeypatch
+):
+    monkeypatch.delenv("INTERACTIONS_TOKEN")
+    resp = post(f"{action_server}/interactions", {"events": [user()]})
+    assert resp.status_code == 503 and "INTERACTIONS_TOKEN" in resp.json()["error"]
+    assert rows(db_url) == []

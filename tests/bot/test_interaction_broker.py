@@ -22,6 +22,7 @@ class FakeInteractionsServer:
 
     def __init__(self) -> None:
         self.batches: list[list[dict]] = []
+        self.authorization: list[str | None] = []
         self.attempts = 0
         self.fail_next = 0  # answer 500 this many times
         self.always_fail = False
@@ -33,6 +34,7 @@ class FakeInteractionsServer:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                outer.authorization.append(self.headers.get("Authorization"))
                 outer.attempts += 1
                 outer.received_one.set()
                 outer.release.wait(10)
@@ -135,6 +137,17 @@ def test_it_is_a_rasa_event_broker_built_from_endpoints_yml(server):
     assert broker.batch_size == 5 and broker.is_ready()
     close(broker)
     assert not broker.is_ready()
+
+
+def test_the_token_from_endpoints_yml_is_sent_as_a_bearer_header(server):
+    config = EndpointConfig.from_dict(
+        {"type": "bot.interaction_broker.InteractionBroker", "url": server.url, "token": "s3cret"}
+    )
+    broker = asyncio.run(EventBroker.create(config))
+    broker.publish(user())
+    close(broker)
+    assert server.authorization == ["Bearer s3cret"]
+    assert [e["text"] for e in server.events] == ["你好"]
 
 
 @pytest.mark.parametrize(
