@@ -6,6 +6,7 @@ import re
 import subprocess
 import time
 
+import requests
 from sqlalchemy import create_engine, select
 
 from crm_engine.models import Interaction, Ticket
@@ -74,6 +75,43 @@ def test_handoff_pauses_the_bot_until_staff_close_the_ticket(stack):
     texts = _wait_for(lambda: (t := logged_user_texts()) and "你好" in t and t)
     assert {"我要转人工客服", "你好，还在吗？", "你好"} <= set(texts), texts
     engine.dispose()
+
+
+def test_a_handed_off_conversation_stays_paused_when_a_new_session_starts(stack):
+    conv = Conversation(stack.rasa_url)
+    created = " ".join(conv.say("I need to talk to a human agent"))
+    ticket_id = int(re.search(r"#(\d+)", created).group(1))
+
+    # The customer's last message was two hours ago: the next one starts a new
+    # session (session_expiration_time is 60 minutes), which used to un-pause.
+    idle = {
+        "event": "user",
+        "text": "hello?",
+        "timestamp": time.time() - 2 * 3600,
+        "parse_data": {"intent": {"name": "greet", "confidence": 1.0}, "entities": []},
+    }
+    appended = requests.post(
+        f"{stack.rasa_url}/conversations/{conv.sender}/tracker/events",
+        params={"token": stack.env["RASA_AUTH_TOKEN"]},
+        json=idle,
+        timeout=30,
+    )
+    assert appended.status_code == 200, appended.text
+    assert conv.say("anyone there?") == [], "no automatic reply while the ticket is open"
+    tracker = requests.get(
+        f"{stack.rasa_url}/conversations/{conv.sender}/tracker",
+        params={"token": stack.env["RASA_AUTH_TOKEN"], "include_events": "ALL"},
+        timeout=30,
+    ).json()
+    sessions = [e["event"] for e in tracker["events"]].count("session_started")
+    assert sessions == 2, "the idle conversation got a new session (and it stayed paused)"
+
+    closed = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "staff"), "close", str(ticket_id), "--note", "called back"],
+        env=stack.env, cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert closed.returncode == 0, closed.stdout + closed.stderr
+    assert conv.say("hello") != [], "the bot answers again once the ticket is closed"
 
 
 def test_every_message_and_reply_is_logged_with_its_nlu_result(stack):
