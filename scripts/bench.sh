@@ -15,6 +15,7 @@ bench() {  # bench NAME PYTHON MODULE [ARGS...]
 }
 
 bench nlu .venv-rasa/bin/python bench.nlu
+bench nlu_external .venv-rasa/bin/python bench.nlu_external
 bench sentiment .venv-rasa/bin/python bench.sentiment
 bench latency .venv/bin/python bench.latency
 bench association .venv/bin/python bench.association
