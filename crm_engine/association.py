@@ -86,35 +86,58 @@ def baskets_from_lines(lines: pd.DataFrame, *, basket: str, item: str) -> list[l
     return [list(group) for _, group in pairs.groupby(basket, sort=True)[item]]
 
 
+def _check_baskets(baskets: Iterable[Iterable[str]]) -> list:
+    """The baskets as a list, each a collection pyfim and our checks can read twice.
+
+    Lists, tuples and sets pass through untouched (the common case costs one type
+    scan, no copy); anything else (iterators, Series) is copied to a list.
+    """
+    baskets = list(baskets)
+    types = set(map(type, baskets))
+    if str in types:
+        basket = next(b for b in baskets if isinstance(b, str))
+        raise ValueError(f"each basket must be a collection of items, got the string {basket!r}")
+    if not types <= {list, tuple, set, frozenset}:
+        baskets = [list(b) for b in baskets]
+    return baskets
+
+
 def _encode(baskets: Iterable[Iterable[str]]) -> tuple[list[list[int]], np.ndarray]:
     """Baskets as lists of distinct int ids, and the id -> label array."""
     ids: dict[str, int] = {}
-    encoded = []
-    for basket in baskets:
-        if isinstance(basket, str):
-            raise ValueError(
-                f"each basket must be a collection of items, got the string {basket!r}"
-            )
-        row = {ids.setdefault(item, len(ids)) for item in basket}
-        encoded.append(sorted(row))
+    encoded = [sorted({ids.setdefault(item, len(ids)) for item in basket}) for basket in baskets]
     labels = np.empty(len(ids), dtype=object)
     for label, i in ids.items():
         labels[i] = label
     return encoded, labels
 
 
-def _mine_pyfim(encoded: list[list[int]], count: int, max_len: int | None) -> list[tuple]:
+def _in_every_basket(baskets: list) -> list:
+    """Items present in every basket (usually none: the scan stops at the first empty result)."""
+    common = set(baskets[0])
+    for basket in itertools.islice(baskets, 1, None):
+        if not common:
+            break
+        common.intersection_update(basket)
+    return sorted(common, key=str)
+
+
+def _mine_pyfim(baskets: list, count: int, max_len: int | None) -> list[tuple]:
+    """(items, count) pairs; items are the basket labels themselves.
+
+    pyfim takes any hashable items and recodes them in C, which is cheaper than
+    encoding them to ints in Python first; it also ignores repeated items in a basket.
+    """
     import fim
 
     if max_len is None:
-        found = fim.fpgrowth(encoded, target="s", supp=-count, zmin=1, report="a")
+        found = fim.fpgrowth(baskets, target="s", supp=-count, zmin=1, report="a")
     else:
-        found = fim.fpgrowth(encoded, target="s", supp=-count, zmin=1, zmax=max_len, report="a")
+        found = fim.fpgrowth(baskets, target="s", supp=-count, zmin=1, zmax=max_len, report="a")
     # pyfim 6.28 leaves out the itemsets made only of items that are in every basket
     # (perfect extensions of the empty set); add them back: each has count n.
-    n = len(encoded)
-    flat = np.fromiter(itertools.chain.from_iterable(encoded), dtype=np.int64)
-    everywhere = np.flatnonzero(np.bincount(flat) == n).tolist() if len(flat) else []
+    n = len(baskets)
+    everywhere = _in_every_basket(baskets)
     if everywhere:
         reported = {frozenset(items) for items, _ in found}
         longest = min(len(everywhere), max_len or len(everywhere))
@@ -150,16 +173,56 @@ def itemsets_from_counts(found: Iterable[tuple[Sequence, int]], n_baskets: int) 
     """The itemsets frame (support = count / n_baskets, as mlxtend) from (items, count) pairs.
 
     Shared by every miner (pyfim, mlxtend, Spark MLlib) so their output is identical.
+    Rows are sorted by support descending, then length, then the items' labels as
+    sorted strings.
     """
-    rows = []
-    for items, count in found:
-        key = tuple(sorted(map(str, items)))
-        rows.append((count / float(n_baskets), len(key), key, frozenset(items)))
-    frame = pd.DataFrame(rows, columns=["support", "length", "key", "itemsets"])
-    frame = frame.sort_values(["support", "length", "key"], ascending=[False, True, True])
-    result = frame[["support", "itemsets"]].reset_index(drop=True)
-    result.attrs["n_baskets"] = n_baskets
-    return result
+    found = list(found)
+    if not found:
+        return _itemsets_frame(pd.DataFrame([], columns=["support", "itemsets"]), n_baskets)
+    items = [row[0] for row in found]
+    counts = np.fromiter((row[1] for row in found), dtype=np.int64, count=len(found))
+    lengths = np.fromiter(map(len, items), dtype=np.int64, count=len(items))
+    # np.lexsort: the last key is the primary one. Equal counts give equal supports.
+    order = np.lexsort((*_label_rank_columns(items, lengths), lengths, -counts))
+    sets = list(map(frozenset, items))
+    frame = pd.DataFrame(
+        {
+            "support": counts[order] / float(n_baskets),
+            "itemsets": [sets[i] for i in order.tolist()],
+        }
+    )
+    return _itemsets_frame(frame, n_baskets)
+
+
+def _itemsets_frame(frame: pd.DataFrame, n_baskets: int) -> pd.DataFrame:
+    frame.attrs["n_baskets"] = n_baskets
+    return frame
+
+
+def _label_rank_columns(items: list[Sequence], lengths: np.ndarray) -> list[np.ndarray]:
+    """Sort keys, last column first, equivalent to each itemset's sorted tuple of str labels.
+
+    Each label becomes its rank in str order (equal strings, equal rank), so
+    comparing rows of sorted ranks is comparing the sorted str tuples, without
+    building a tuple of strings per itemset. Rows of one length only ever tie-break
+    against rows of the same length, so the padding never decides.
+    """
+    distinct = {label for row in items for label in row}
+    texts = sorted({str(label) for label in distinct})
+    text_rank = {text: r for r, text in enumerate(texts)}
+    rank = {label: text_rank[str(label)] for label in distinct}
+    flat = np.fromiter(
+        map(rank.__getitem__, itertools.chain.from_iterable(items)),
+        dtype=np.int64,
+        count=int(lengths.sum()),
+    )
+    starts = np.cumsum(lengths) - lengths
+    grid = np.full((len(items), int(lengths.max())), len(texts), dtype=np.int64)
+    grid[
+        np.repeat(np.arange(len(items)), lengths), np.arange(len(flat)) - np.repeat(starts, lengths)
+    ] = flat
+    grid.sort(axis=1)
+    return [grid[:, col] for col in range(grid.shape[1] - 1, -1, -1)]
 
 
 def frequent_itemsets(
@@ -180,14 +243,14 @@ def frequent_itemsets(
     ):
         raise ValueError(f"max_len must be a positive integer or None, got {max_len!r}")
     engine = _resolve_engine(engine)
-    encoded, labels = _encode(baskets)
-    n = len(encoded)
+    baskets = _check_baskets(baskets)
+    n = len(baskets)
     if n == 0:
         raise ValueError("baskets must contain at least one basket, got an empty history")
     if engine == "pyfim":
-        found = _mine_pyfim(encoded, min_count(min_support, n), max_len)
-    else:
-        found = _mine_mlxtend(encoded, len(labels), min_support, max_len)
+        return itemsets_from_counts(_mine_pyfim(baskets, min_count(min_support, n), max_len), n)
+    encoded, labels = _encode(baskets)
+    found = _mine_mlxtend(encoded, len(labels), min_support, max_len)
     return itemsets_from_counts(((labels[list(items)], count) for items, count in found), n)
 
 
@@ -221,19 +284,61 @@ def _rule_metrics(sAC: np.ndarray, sA: np.ndarray, sC: np.ndarray, n: int) -> di
 
 
 class _SupportIndex:
-    """Support lookup for itemsets of one size, vectorised over many queries."""
+    """Support lookup for itemsets of one size, vectorised over many queries.
 
-    def __init__(self, ids: np.ndarray, support: np.ndarray) -> None:
-        self.index = pd.MultiIndex.from_arrays(list(ids.T))
+    Each row of item ids becomes one int64 (the ids as digits in base n_items) when
+    that fits, so a lookup is one hash-table probe per row; wider rows use a MultiIndex.
+    """
+
+    def __init__(self, ids: np.ndarray, support: np.ndarray, n_items: int) -> None:
+        width = ids.shape[1]
+        self.packed = n_items**width < 2**63
+        if self.packed:
+            self.weights = np.array([n_items**k for k in range(width)], dtype=np.int64)
+        self.index = self._keys(ids)
         self.support = support
 
+    def _keys(self, ids: np.ndarray) -> pd.Index:
+        if self.packed:
+            return pd.Index(ids @ self.weights)
+        return pd.MultiIndex.from_arrays(list(ids.T))
+
     def lookup(self, ids: np.ndarray) -> np.ndarray:
-        pos = self.index.get_indexer(pd.MultiIndex.from_arrays(list(ids.T)))
+        pos = self.index.get_indexer(self._keys(ids))
         if (pos < 0).any():
             raise ValueError(
                 "itemsets must be downward closed (every subset of an itemset present)"
             )
         return self.support[pos]
+
+
+def _str_ranks(labels: list) -> np.ndarray:
+    """Rank of each label (sorted by str) in str order; labels with equal str share a rank."""
+    first: dict[str, int] = {}
+    return np.array([first.setdefault(str(label), len(first)) for label in labels], dtype=np.int64)
+
+
+def _rule_order(parts: list[tuple], ranks: np.ndarray, frame: pd.DataFrame) -> np.ndarray:
+    """Row order: confidence, lift, support descending, then (antecedent, consequent) labels.
+
+    Same order as sorting by the tuples (sorted str antecedent, sorted str consequent):
+    the id rows are already sorted by str, so their str ranks, padded with -1 (a
+    shorter tuple sorts before a longer one with the same prefix), compare the same way.
+    """
+    width = max(max(p[0].shape[1], p[1].shape[1]) for p in parts)
+
+    def padded(blocks: list[np.ndarray]) -> np.ndarray:
+        return np.concatenate(
+            [
+                np.pad(ranks[b], ((0, 0), (0, width - b.shape[1])), constant_values=-1)
+                for b in blocks
+            ]
+        )
+
+    a, c = padded([p[0] for p in parts]), padded([p[1] for p in parts])
+    keys = [c[:, k] for k in range(width - 1, -1, -1)] + [a[:, k] for k in range(width - 1, -1, -1)]
+    keys += [-frame[m].to_numpy() for m in ("support", "lift", "confidence")]
+    return np.lexsort(keys)  # stable, last key primary
 
 
 def association_rules(
@@ -264,8 +369,6 @@ def association_rules(
     columns = ["antecedents", "consequents", *RULE_METRICS]
     labels = sorted({item for s in itemsets["itemsets"] for item in s}, key=str)
     ids = {label: i for i, label in enumerate(labels)}
-    label_arr = np.empty(len(labels), dtype=object)
-    label_arr[:] = labels
     by_size: dict[int, list[tuple[list[int], float]]] = {}
     for s, sup in zip(itemsets["itemsets"], itemsets["support"], strict=True):
         by_size.setdefault(len(s), []).append((sorted(ids[i] for i in s), float(sup)))
@@ -273,7 +376,7 @@ def association_rules(
         size: (np.array([r[0] for r in rows], dtype=np.int64), np.array([r[1] for r in rows]))
         for size, rows in by_size.items()
     }
-    index = {size: _SupportIndex(arr, sup) for size, (arr, sup) in tables.items()}
+    index = {size: _SupportIndex(arr, sup, len(labels)) for size, (arr, sup) in tables.items()}
 
     parts = []
     for size, (arr, sAC) in sorted(tables.items()):
@@ -295,7 +398,7 @@ def association_rules(
         return pd.DataFrame(columns=columns)
 
     def as_sets(blocks: list[np.ndarray]) -> list[frozenset]:
-        return [frozenset(label_arr[row]) for block in blocks for row in block]
+        return [frozenset(map(labels.__getitem__, row)) for b in blocks for row in b.tolist()]
 
     frame = pd.DataFrame(
         {
@@ -304,14 +407,8 @@ def association_rules(
             **{m: np.concatenate([p[2][m] for p in parts]) for m in RULE_METRICS},
         }
     )
-    frame["_key"] = [
-        (tuple(sorted(map(str, a))), tuple(sorted(map(str, c))))
-        for a, c in zip(frame["antecedents"], frame["consequents"], strict=True)
-    ]
-    frame = frame.sort_values(
-        ["confidence", "lift", "support", "_key"], ascending=[False, False, False, True]
-    )
-    return frame.drop(columns="_key").reset_index(drop=True)
+    order = _rule_order(parts, _str_ranks(labels), frame)
+    return frame.take(order).reset_index(drop=True)
 
 
 def mine_rules(

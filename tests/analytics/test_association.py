@@ -120,6 +120,40 @@ def test_output_is_sorted_deterministically() -> None:
     pd.testing.assert_frame_equal(rules, again)
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+def test_row_order_is_support_length_then_items_as_strings(engine: str) -> None:
+    # Int labels: str order ("10" < "9") differs from numeric order; baskets as
+    # tuples, sets and iterators are all accepted.
+    baskets = [tuple(int(i[1:]) for i in b) for b in _baskets()]
+    baskets = [iter(b) if k % 3 == 1 else set(b) if k % 3 else b for k, b in enumerate(baskets)]
+    found = frequent_itemsets(baskets, min_support=0.02, engine=engine)
+    expected = sorted(
+        zip(found["support"], found["itemsets"], strict=True),
+        key=lambda r: (-r[0], len(r[1]), sorted(map(str, r[1]))),
+    )
+    assert list(zip(found["support"], found["itemsets"], strict=True)) == expected
+    rules = association_rules(found, min_threshold=0.2)
+    keys = [
+        (-conf, -lift, -sup, sorted(map(str, a)), sorted(map(str, c)))
+        for a, c, conf, lift, sup in zip(
+            rules["antecedents"],
+            rules["consequents"],
+            rules["confidence"],
+            rules["lift"],
+            rules["support"],
+            strict=True,
+        )
+    ]
+    assert keys == sorted(keys)
+
+
+def test_support_lookup_of_wide_itemsets_over_many_items() -> None:
+    # 4000 ** 6 does not fit in an int64 key: the lookup falls back to a MultiIndex.
+    ids = np.array([[0, 1, 2, 3, 4, 3999], [5, 6, 7, 8, 9, 10]])
+    index = association._SupportIndex(ids, np.array([0.1, 0.2]), n_items=4000)
+    assert list(index.lookup(ids[::-1])) == [0.2, 0.1]
+
+
 def test_mine_rules_finds_the_planted_rule() -> None:
     _, rules = mine_rules(_baskets(), min_support=0.05, min_confidence=0.5)
     planted = rules[
