@@ -105,3 +105,15 @@ def test_a_bare_order_number_is_looked_up_after_verification(stack, number, phon
     assert "4" in asked or "四" in asked, f"the last 4 phone digits are asked for: {asked}"
     answer = " ".join(conv.say(phone))
     assert number in answer and "rephrase" not in answer, answer
+
+
+@pytest.mark.parametrize(
+    ("question", "thanks", "welcome"),
+    [("where is my order", "thanks", "welcome"), ("我要退款", "谢谢", "不客气")],
+)
+def test_thanks_instead_of_an_order_number_ends_the_form_kindly(stack, question, thanks, welcome):
+    conv = Conversation(stack.rasa_url)
+    conv.say(question)
+    reply = " ".join(conv.say(thanks))
+    assert welcome in reply.lower(), reply
+    assert "order number" not in reply.lower() and "订单号" not in reply, "the form is over"
