@@ -10,7 +10,6 @@ again while the conversation has an open handoff ticket.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -18,18 +17,16 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, ConversationPaused, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+from sqlalchemy.orm import Session
 
-from crm_engine.db import session_scope
+from actions.verification import in_session
 from crm_engine.tickets import find_open_ticket
 
 logger = logging.getLogger(__name__)
 
 
-def has_open_handoff(conversation_id: str) -> bool:
-    with session_scope() as session:
-        return (
-            find_open_ticket(session, conversation_id=conversation_id, kind="handoff") is not None
-        )
+def has_open_handoff(session: Session, conversation_id: str) -> bool:
+    return find_open_ticket(session, conversation_id=conversation_id, kind="handoff") is not None
 
 
 def carried_over_slots(tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
@@ -48,8 +45,7 @@ class ActionSessionStart(Action):
     ) -> list[dict[str, Any]]:
         events = [SessionStarted(), *carried_over_slots(tracker, domain)]
         try:
-            # Database calls block; a worker thread keeps other conversations moving.
-            paused = await asyncio.to_thread(has_open_handoff, tracker.sender_id)
+            paused = await in_session(lambda session: has_open_handoff(session, tracker.sender_id))
         except Exception:
             # The session must start either way; answering is the lesser harm.
             logger.exception("open-ticket check failed for conversation %s", tracker.sender_id)

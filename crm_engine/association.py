@@ -207,17 +207,14 @@ def _label_rank_columns(items: list[Sequence], lengths: np.ndarray) -> list[np.n
     building a tuple of strings per itemset. Rows of one length only ever tie-break
     against rows of the same length, so the padding never decides.
     """
-    distinct = {label for row in items for label in row}
-    texts = sorted({str(label) for label in distinct})
-    text_rank = {text: r for r, text in enumerate(texts)}
-    rank = {label: text_rank[str(label)] for label in distinct}
+    rank = _str_ranks({label for row in items for label in row})
     flat = np.fromiter(
         map(rank.__getitem__, itertools.chain.from_iterable(items)),
         dtype=np.int64,
         count=int(lengths.sum()),
     )
     starts = np.cumsum(lengths) - lengths
-    grid = np.full((len(items), int(lengths.max())), len(texts), dtype=np.int64)
+    grid = np.full((len(items), int(lengths.max())), len(rank), dtype=np.int64)
     grid[
         np.repeat(np.arange(len(items)), lengths), np.arange(len(flat)) - np.repeat(starts, lengths)
     ] = flat
@@ -312,10 +309,15 @@ class _SupportIndex:
         return self.support[pos]
 
 
-def _str_ranks(labels: list) -> np.ndarray:
-    """Rank of each label (sorted by str) in str order; labels with equal str share a rank."""
-    first: dict[str, int] = {}
-    return np.array([first.setdefault(str(label), len(first)) for label in labels], dtype=np.int64)
+def _str_ranks(labels: set) -> dict:
+    """Each label's rank in str order; labels whose str is equal share a rank.
+
+    Comparing ranks then compares the labels as mlxtend's documented order does (by
+    str), without building strings per itemset or rule.
+    """
+    texts = sorted({str(label) for label in labels})
+    text_rank = {text: r for r, text in enumerate(texts)}
+    return {label: text_rank[str(label)] for label in labels}
 
 
 def _rule_order(parts: list[tuple], ranks: np.ndarray, frame: pd.DataFrame) -> np.ndarray:
@@ -407,7 +409,8 @@ def association_rules(
             **{m: np.concatenate([p[2][m] for p in parts]) for m in RULE_METRICS},
         }
     )
-    order = _rule_order(parts, _str_ranks(labels), frame)
+    rank = _str_ranks(set(labels))
+    order = _rule_order(parts, np.array([rank[label] for label in labels], dtype=np.int64), frame)
     return frame.take(order).reset_index(drop=True)
 
 

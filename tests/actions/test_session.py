@@ -65,7 +65,7 @@ def test_without_carry_over_no_slots_are_set(db_url, domain, dispatcher):
 
 
 def test_a_failing_ticket_check_still_starts_the_session(db_url, domain, dispatcher, monkeypatch):
-    def broken(conversation_id: str) -> bool:
+    def broken(session, conversation_id: str) -> bool:
         raise RuntimeError("database down")
 
     monkeypatch.setattr(session_module, "has_open_handoff", broken)
